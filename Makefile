@@ -1,0 +1,24 @@
+# The README's two commands: `make run` and `make test`.
+SWIFT_BUILD := swift build -c release
+BIN         := .build/release/xenarm
+TOPOLOGY    ?= Topologies/default.yaml
+PYTHON      := /usr/bin/python3
+
+.PHONY: run test build bootstrap guests clean-run
+
+bootstrap:
+	@scripts/bootstrap
+
+# One release build serves `make run`, the unit tests and the integration tests.
+build: bootstrap
+	$(SWIFT_BUILD) --build-tests
+
+guests: bootstrap
+	@$(MAKE) -s -C Guests
+
+run: build guests
+	$(BIN) launch $(TOPOLOGY)
+
+test: build guests
+	swift test -c release --skip-build
+	XENARM=$(CURDIR)/$(BIN) $(PYTHON) -m pytest -q Tests/Integration

@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+// xenarm: a Xen-ARM style hypervisor as a multi-process emulator. See ../shared/DESIGN.md §6 (source layout).
+import PackageDescription
+
+// The interpreter's hot loop relies on exclusivity checks being off; everything else keeps them.
+let fastCore: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "xenarm",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "xenarm", targets: ["xenarm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // The system libzmq (Debian libzmq3-dev), found by pkg-config. Only Wire imports it.
+        .systemLibrary(name: "CZMQ", path: "Sources/CZMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "Wire", dependencies: ["CZMQ", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ARMCore", swiftSettings: fastCore),
+        .target(name: "DeviceModels", dependencies: ["Wire", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Launcher", dependencies: [
+            "Wire", "Yams", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "xenarm", dependencies: [
+            "ARMCore", "Wire", "DeviceModels", "Launcher",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "ARMCoreTests", dependencies: ["ARMCore"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Launcher"]),
+        .testTarget(name: "DeviceModelsTests", dependencies: ["DeviceModels", "Wire"]),
+    ]
+)

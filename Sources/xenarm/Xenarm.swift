@@ -1,0 +1,14 @@
+import ArgumentParser
+import Wire
+
+/// The single executable: every process kind is a subcommand (DESIGN.md §2).
+@main
+struct Xenarm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xenarm",
+        abstract: "A Xen-ARM style hypervisor run as a multi-process emulator.",
+        subcommands: [
+            VersionCommand.self,
+        ]
+    )
+}
