@@ -77,6 +77,17 @@ final class TopologyLoaderTests: XCTestCase {
         XCTAssertEqual(topology.devices.first?.kind, .terminal(log: "/srv/topologies/t.log"))
     }
 
+    func testAFileNameThatIsNoValidNameNeedsAnExplicitName() throws {
+        let yaml = "machine: {memory: 64MiB}\n"
+        XCTAssertThrowsError(try TopologyLoader.load(yaml: yaml, path: "/tmp/my topology.yaml", displayPath: "t.yaml")) {
+            XCTAssertEqual(($0 as? TopologyError)?.diagnostics.map(\.description), [
+                "t.yaml:1:1: error: the file name 'my topology' is not a valid topology name "
+                    + "(\(TopologyKeys.nameRule)): add 'name:'",
+            ])
+        }
+        XCTAssertEqual(try TopologyLoader.load(yaml: "name: mine\n" + yaml, path: "/tmp/my topology.yaml").name, "mine")
+    }
+
     func testAMissingFileIsOneDiagnosticWithoutAPosition() {
         XCTAssertThrowsError(try TopologyLoader.load(path: "/nonexistent/topology.yaml", displayPath: "t.yaml")) {
             let diagnostics = ($0 as? TopologyError)?.diagnostics ?? []

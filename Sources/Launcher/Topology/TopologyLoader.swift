@@ -105,7 +105,12 @@ public enum TopologyLoader {
         guard let top = Fields(root, section: .topLevel, subject: "the topology", sink: sink, paths: paths) else {
             return draft
         }
-        if let name = top.string("name") { draft.name = name.value }
+        if top.has("name") {
+            if let name = top.name("name") { draft.name = name.value }
+        } else if !TopologyKeys.isValidName(defaultName) {
+            sink.error(.badName, at: .start, "the file name '\(defaultName)' is not a valid topology name "
+                           + "(\(TopologyKeys.nameRule)): add 'name:'")
+        }
         if let node = top.value("machine"),
            let fields = Fields(node, section: .machine, subject: "machine", sink: sink, paths: paths) {
             draft.machine = .init(position: node.position, memory: fields.size("memory"),
