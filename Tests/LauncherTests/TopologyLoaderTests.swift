@@ -96,6 +96,19 @@ final class TopologyLoaderTests: XCTestCase {
         }
     }
 
+    func testDevicesAndOversizedFilesAreRefusedWithoutReadingThem() throws {
+        XCTAssertThrowsError(try TopologyLoader.load(path: "/dev/zero")) {
+            XCTAssertEqual(($0 as? TopologyError)?.description, "/dev/zero: error: is not a regular file")
+        }
+        let big = FileManager.default.temporaryDirectory.appendingPathComponent("xenarm-big-\(getpid()).yaml")
+        defer { try? FileManager.default.removeItem(at: big) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: big.path, contents: Data(count: 5 << 20)))
+        XCTAssertThrowsError(try TopologyLoader.load(path: big.path, displayPath: "big.yaml")) {
+            XCTAssertEqual(($0 as? TopologyError)?.description,
+                           "big.yaml: error: is 5 MiB, more than the 4 MiB a topology file may have")
+        }
+    }
+
     func testErrorsComeSortedByPositionWhateverOrderTheChecksRan() {
         // The duplicate name (found by a late check) sits before the bad vcpus (found while reading).
         let yaml = """

@@ -6,7 +6,14 @@ import Yams
 /// Reading is three passes: YAML to `Node`s (a syntax error stops here, with its position); each section
 /// against the key table (`TopologyKeys`) into a `TopologyDraft`; then the checks that span entries and the
 /// file system (`TopologyChecks`). Diagnostics come back sorted by position.
+///
+/// It never starts processes or creates files (images and logs are made at launch by their owners), never traps on
+/// any file content, and never returns a model it could not fully validate. Adding a key means one row in
+/// `TopologyKeys.all`, reading it here, a use in `Fixtures/good/full.yaml`, and `xenarm check --keys` in the docs.
 public enum TopologyLoader {
+    /// A topology of a thousand processes is under 200 KiB; 4 MiB leaves room and bounds what is read.
+    public static let maxFileBytes: UInt64 = 4 << 20
+
     /// Loads the file at `path`. Messages name it `displayPath` (default: `path` as given), and show paths
     /// inside it the same way, so `xenarm check Topologies/x.yaml` prints paths the user can open.
     public static func load(path: String, displayPath: String? = nil) throws(TopologyError) -> Topology {
@@ -21,6 +28,15 @@ public enum TopologyLoader {
             reason = nil
         }
         if let reason { throw unreadable(display, reason) }
+        // A FIFO or a device (`/dev/zero`) would be read forever: only regular files, and not huge ones.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw unreadable(display, "is not a regular file")
+        }
+        if let size = (attributes?[.size] as? NSNumber)?.uint64Value, size > maxFileBytes {
+            throw unreadable(display, "is \(TopologyUnits.formatSize(size)), more than the "
+                                 + "\(TopologyUnits.formatSize(maxFileBytes)) a topology file may have")
+        }
         guard let data = FileManager.default.contents(atPath: path) else { throw unreadable(display, "cannot read file") }
         guard let text = String(data: data, encoding: .utf8) else { throw unreadable(display, "file is not UTF-8 text") }
         return try load(yaml: text, path: path, displayPath: display)
