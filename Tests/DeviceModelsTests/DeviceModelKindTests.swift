@@ -1,0 +1,6 @@
+import XCTest
+import DeviceModels
+
+final class DeviceModelKindTests: XCTestCase {
+    func testKindsParseFromTopologyNames() { XCTAssertEqual(DeviceModelKind(rawValue: "disk"), .disk) }
+}
