@@ -27,7 +27,7 @@ public final class DiskModelProcess {
     }
 
     public let configuration: Configuration
-    public let stopSignal = StopSignal()
+    public let stopSignal: StopSignal
     public let metrics = DiskMetrics()
     private let server: RequestServer<DiskModel>
     private let logger: Logger
@@ -37,8 +37,9 @@ public final class DiskModelProcess {
 
     /// Opens (or creates) the image and binds the endpoint. Throws `DiskError` for the image, `WireError` for
     /// the socket; both describe the thing by name in one line.
-    public init(_ configuration: Configuration, context: ZMQContext) throws {
+    public init(_ configuration: Configuration, context: ZMQContext, stopSignal: StopSignal = StopSignal()) throws {
         self.configuration = configuration
+        self.stopSignal = stopSignal
         var logger = Logger(label: "xenarm.device.disk")
         logger[metadataKey: "name"] = "\(configuration.name)"
         self.logger = logger
@@ -63,7 +64,8 @@ public final class DiskModelProcess {
     public func run() throws {
         try server.run(until: stopSignal)
         try server.handler.image.flush()
-        logger.info("stopped: \(counters())")
+        let summary = counters().sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        logger.info("stopped: \(summary)")
     }
 }
 
