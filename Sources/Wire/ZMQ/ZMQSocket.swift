@@ -1,0 +1,131 @@
+import CZMQ
+
+/// One ZeroMQ socket.
+///
+/// **One thread at a time.** libzmq sockets are not thread-safe (zmq(7)): a socket may move to another thread
+/// only with a full memory barrier in between, and never be used by two threads at once. So `ZMQSocket` is
+/// deliberately *not* `Sendable`: Swift 6 lets a socket be handed over (`sending`) to the thread or task that
+/// will own it, and rejects sharing it. Make the socket in the thread that serves it when you can.
+///
+/// The socket is closed by `close()` or when the last reference goes away; queued messages get the linger
+/// set at creation (`ZMQContext.defaultLingerMilliseconds`) to leave.
+public final class ZMQSocket {
+    let handle: UnsafeMutableRawPointer
+    public let kind: SocketKind
+    /// Kept so the context outlives its sockets (zmq_ctx_term waits for every socket to close).
+    public let context: ZMQContext
+    private var closed = false
+
+    init(context: ZMQContext, kind: SocketKind) throws(WireError) {
+        guard let h = zmq_socket(context.handle, kind.raw) else { throw WireError.last("zmq_socket") }
+        handle = h
+        self.kind = kind
+        self.context = context
+        var linger = context.defaultLingerMilliseconds
+        zmq_setsockopt(h, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
+    }
+
+    deinit { close() }
+
+    /// Closes the socket; later calls fail with ENOTSOCK. Idempotent.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        zmq_close(handle)
+    }
+
+    // MARK: endpoints
+
+    public func bind(_ endpoint: String) throws(WireError) {
+        guard zmq_bind(handle, endpoint) == 0 else { throw WireError.last("zmq_bind(\(endpoint))") }
+    }
+
+    public func connect(_ endpoint: String) throws(WireError) {
+        guard zmq_connect(handle, endpoint) == 0 else { throw WireError.last("zmq_connect(\(endpoint))") }
+    }
+
+    public func unbind(_ endpoint: String) throws(WireError) {
+        guard zmq_unbind(handle, endpoint) == 0 else { throw WireError.last("zmq_unbind(\(endpoint))") }
+    }
+
+    public func disconnect(_ endpoint: String) throws(WireError) {
+        guard zmq_disconnect(handle, endpoint) == 0 else { throw WireError.last("zmq_disconnect(\(endpoint))") }
+    }
+
+    // MARK: sending
+
+    /// Sends one message part. `more` says another part of the same message follows. With `dontWait`, a full
+    /// queue fails at once with `.timedOut`; otherwise the send blocks up to the send timeout.
+    /// libzmq copies the bytes once into its own message; nothing else is copied.
+    public func send<Bytes: ContiguousByteSource>(_ bytes: Bytes, more: Bool = false, dontWait: Bool = false) throws(WireError) {
+        let flags = (more ? ZMQ_SNDMORE : 0) | (dontWait ? ZMQ_DONTWAIT : 0)
+        while true {
+            let rc = bytes.withWireBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+            if rc >= 0 { return }
+            if zmq_errno() == EINTR { continue }
+            throw WireError.last("zmq_send")
+        }
+    }
+
+    /// Sends a multipart message: every part but the last goes with SNDMORE, so the peer gets all or none.
+    public func send(multipart parts: [[UInt8]], dontWait: Bool = false) throws(WireError) {
+        precondition(!parts.isEmpty, "a message has at least one part")
+        for (i, part) in parts.enumerated() {
+            try send(part, more: i < parts.count - 1, dontWait: dontWait)
+        }
+    }
+
+    // MARK: receiving
+
+    /// Receives one message part, blocking up to the receive timeout (`.timedOut` then).
+    /// The bytes are received into a `zmq_msg_t` and copied once into the returned array.
+    public func receive() throws(WireError) -> [UInt8] {
+        try receivePart(flags: 0)!
+    }
+
+    /// Receives one part if one is queued, else returns nil at once.
+    public func tryReceive() throws(WireError) -> [UInt8]? {
+        try receivePart(flags: ZMQ_DONTWAIT)
+    }
+
+    /// Receives every part of one message (blocking for the first; the rest are already queued, since
+    /// libzmq delivers a multipart message atomically).
+    public func receiveMultipart() throws(WireError) -> [[UInt8]] {
+        var parts = [try receive()]
+        while hasMore { parts.append(try receive()) }
+        return parts
+    }
+
+    /// Like `receiveMultipart` but returns nil at once when nothing is queued.
+    public func tryReceiveMultipart() throws(WireError) -> [[UInt8]]? {
+        guard let first = try tryReceive() else { return nil }
+        var parts = [first]
+        while hasMore { parts.append(try receive()) }
+        return parts
+    }
+
+    /// Whether the part just received is followed by more parts of the same message (ZMQ_RCVMORE).
+    public var hasMore: Bool {
+        var more: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        return zmq_getsockopt(handle, ZMQ_RCVMORE, &more, &size) == 0 && more != 0
+    }
+
+    private func receivePart(flags: Int32) throws(WireError) -> [UInt8]? {
+        var message = zmq_msg_t()
+        zmq_msg_init(&message)
+        defer { zmq_msg_close(&message) }
+        while zmq_msg_recv(&message, handle, flags) < 0 {
+            let e = zmq_errno()
+            if e == EINTR { continue }
+            if e == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return nil }
+            throw WireError.last("zmq_msg_recv")
+        }
+        let count = zmq_msg_size(&message)
+        guard count > 0, let source = zmq_msg_data(&message) else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            buffer.baseAddress!.initialize(from: source.assumingMemoryBound(to: UInt8.self), count: count)
+            initialized = count
+        }
+    }
+}
