@@ -62,10 +62,9 @@ public final class Supervisor {
         // Block the signals we read synchronously before libzmq starts its I/O threads, which inherit the mask.
         var mask = signals
         pthread_sigmask(SIG_BLOCK, &mask, nil)
-        do {
-            router = try ControlSocket.router(binding: runDirectory.controlEndpoint)
-        } catch let error as ControlError {
-            throw SupervisorError.control(error.description)
+        switch Result(catching: { () throws(ControlError) in try ControlSocket.router(binding: runDirectory.controlEndpoint) }) {
+        case let .success(socket): router = socket
+        case let .failure(error): throw SupervisorError.control(error.description)
         }
         runDirectory.markCurrent()
         event("launcher", "pid \(getpid()) running \(plan.topologyName) in \(runDirectory.path)")

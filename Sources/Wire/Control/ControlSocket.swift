@@ -1,122 +1,88 @@
 import CZMQ
 import Foundation
 
-/// The control channel's ZeroMQ socket: a ROUTER in the launcher, a DEALER in each child and CLI client.
+/// The control channel's socket, over Wire's `ZMQSocket`: a ROUTER in the launcher, a DEALER in each child and
+/// CLI client. Frames are `Data` here because control messages are JSON (Foundation) documents.
 ///
-/// It is deliberately small and owns its own libzmq context, so the control channel does not depend on the data-path
-/// sockets of the process it supervises (a child whose data path is wedged can still be told to shut down).
-/// A socket is used by one thread only (libzmq sockets are not thread-safe); `ChildControl` keeps its socket on
-/// its own thread.
+/// It has its own `ZMQContext`, so the control channel does not depend on the data-path sockets of the process it
+/// supervises (a child whose data path is wedged can still be told to shut down), and linger 0: a control message
+/// that cannot leave when the process exits is not worth waiting for. One thread at a time, like `ZMQSocket`.
 public final class ControlSocket {
-    public enum Kind: Sendable { case router, dealer }
-
-    private let context: UnsafeMutableRawPointer
-    private let socket: UnsafeMutableRawPointer
-    public let kind: Kind
+    private let socket: ZMQSocket
+    private var poller = Poller()
     public let endpoint: String
 
-    /// The largest control frame accepted: control messages are small JSON objects (a status reply with a hundred
-    /// processes is a few tens of KiB), so anything larger is a hostile or broken peer, refused by libzmq itself.
+    /// The largest control frame libzmq accepts: control messages are small JSON objects (a status reply with a
+    /// hundred processes is a few tens of KiB), so anything larger is a hostile or broken peer, disconnected by
+    /// libzmq before it reaches us.
     public static let maximumFrameBytes = 1 << 20
 
-    private init(kind: Kind, endpoint: String) throws {
-        guard let context = zmq_ctx_new() else { throw ControlError.socket(operation: "zmq_ctx_new", detail: Self.lastError) }
-        guard let socket = zmq_socket(context, kind == .router ? ZMQ_ROUTER : ZMQ_DEALER) else {
-            let detail = Self.lastError
-            zmq_ctx_term(context)
-            throw ControlError.socket(operation: "zmq_socket", detail: detail)
+    private init(kind: SocketKind, endpoint: String) throws(ControlError) {
+        self.endpoint = endpoint
+        do {
+            let context = try ZMQContext(defaultLingerMilliseconds: 0)
+            socket = try context.socket(kind)
+            try socket.set(.maxMessageSize(Int64(Self.maximumFrameBytes)))
+        } catch {
+            throw ControlError.socket(operation: "control socket", detail: error.description)
         }
-        self.context = context; self.socket = socket; self.kind = kind; self.endpoint = endpoint
-        // Never block process exit on unsent control messages.
-        try setOption(ZMQ_LINGER, int32: 0)
-        try setOption(ZMQ_MAXMSGSIZE, int64: Int64(Self.maximumFrameBytes))
+        poller.add(socket)
     }
 
-    deinit {
-        zmq_close(socket)
-        zmq_ctx_term(context)
-    }
-
-    /// The launcher's side: binds `endpoint`. Children reconnect under the same routing id after a restart, so the
-    /// ROUTER hands the id over to the newest connection (ZMQ_ROUTER_HANDOVER) instead of refusing it; and a reply
-    /// to a peer that has gone is an error we see (ZMQ_ROUTER_MANDATORY), not a silent drop.
-    public static func router(binding endpoint: String) throws -> ControlSocket {
+    /// The launcher's side: binds `endpoint`. A restarted child reconnects under the same routing id, possibly
+    /// before the ROUTER has noticed its predecessor's disconnect, so the id is handed over to the newest
+    /// connection (ZMQ_ROUTER_HANDOVER) instead of the new one being refused; and a reply to a peer that has
+    /// gone is an error we see (router-mandatory), not a silent drop.
+    public static func router(binding endpoint: String) throws(ControlError) -> ControlSocket {
         let s = try ControlSocket(kind: .router, endpoint: endpoint)
-        try s.setOption(ZMQ_ROUTER_HANDOVER, int32: 1)
-        try s.setOption(ZMQ_ROUTER_MANDATORY, int32: 1)
-        guard zmq_bind(s.socket, endpoint) == 0 else {
-            throw ControlError.bind(endpoint: endpoint, detail: lastError)
+        var on: Int32 = 1
+        guard zmq_setsockopt(s.socket.handle, ZMQ_ROUTER_HANDOVER, &on, MemoryLayout<Int32>.size) == 0 else {
+            throw ControlError.socket(operation: "ZMQ_ROUTER_HANDOVER", detail: String(cString: zmq_strerror(zmq_errno())))
+        }
+        do {
+            try s.socket.set(.routerMandatory(true))
+            try s.socket.bind(endpoint)
+        } catch {
+            throw ControlError.bind(endpoint: endpoint, detail: error.description)
         }
         return s
     }
 
     /// A child's or client's side: connects to `endpoint`, named `identity` when given (children use their
     /// process name, so the launcher can address them).
-    public static func dealer(connecting endpoint: String, identity: String? = nil) throws -> ControlSocket {
+    public static func dealer(connecting endpoint: String, identity: String? = nil) throws(ControlError) -> ControlSocket {
         let s = try ControlSocket(kind: .dealer, endpoint: endpoint)
-        if let identity {
-            let bytes = Array(identity.utf8)
-            guard zmq_setsockopt(s.socket, ZMQ_ROUTING_ID, bytes, bytes.count) == 0 else {
-                throw ControlError.socket(operation: "set routing id \(identity)", detail: lastError)
-            }
-        }
-        guard zmq_connect(s.socket, endpoint) == 0 else {
-            throw ControlError.connect(endpoint: endpoint, detail: lastError)
+        do {
+            if let identity { try s.socket.set(.routingID(Array(identity.utf8))) }
+            try s.socket.connect(endpoint)
+        } catch {
+            throw ControlError.connect(endpoint: endpoint, detail: error.description)
         }
         return s
     }
 
-    private func setOption(_ option: Int32, int32 value: Int32) throws {
-        var v = value
-        guard zmq_setsockopt(socket, option, &v, MemoryLayout<Int32>.size) == 0 else {
-            throw ControlError.socket(operation: "zmq_setsockopt \(option)", detail: Self.lastError)
-        }
-    }
-
-    private func setOption(_ option: Int32, int64 value: Int64) throws {
-        var v = value
-        guard zmq_setsockopt(socket, option, &v, MemoryLayout<Int64>.size) == 0 else {
-            throw ControlError.socket(operation: "zmq_setsockopt \(option)", detail: Self.lastError)
-        }
-    }
-
-    /// Sends one multipart message without blocking. Returns false when the peer is unknown or gone
-    /// (ROUTER) or the queue is full: control messages are advisory and the caller decides what that means.
+    /// Sends one multipart message without blocking. Returns false when the peer is unknown or gone (ROUTER) or
+    /// the queue is full: control messages are advisory and the caller decides what that means.
     @discardableResult
     public func send(_ frames: [Data]) -> Bool {
-        for (index, frame) in frames.enumerated() {
-            let flags = ZMQ_DONTWAIT | (index < frames.count - 1 ? ZMQ_SNDMORE : 0)
-            let rc = frame.withUnsafeBytes { raw in zmq_send(socket, raw.baseAddress, raw.count, flags) }
-            if rc < 0 { return false }
+        do {
+            try socket.send(multipart: frames.map { [UInt8]($0) }, dontWait: true)
+            return true
+        } catch {
+            return false
         }
-        return true
     }
 
     /// Waits up to `timeoutMilliseconds` (0 = just look, -1 = forever) for one multipart message.
     public func receive(timeoutMilliseconds: Int) -> [Data]? {
-        var item = zmq_pollitem_t(socket: socket, fd: -1, events: Int16(ZMQ_POLLIN), revents: 0)
-        let ready = zmq_poll(&item, 1, timeoutMilliseconds)
-        guard ready > 0, item.revents & Int16(ZMQ_POLLIN) != 0 else { return nil }
+        guard let events = try? poller.poll(timeoutMilliseconds: timeoutMilliseconds),
+              events.first?.contains(.readable) == true else { return nil }
         return receiveNow()
     }
 
     /// Reads one multipart message if one is queued.
     public func receiveNow() -> [Data]? {
-        var frames: [Data] = []
-        while true {
-            var message = zmq_msg_t()
-            zmq_msg_init(&message)
-            defer { zmq_msg_close(&message) }
-            guard zmq_msg_recv(&message, socket, ZMQ_DONTWAIT) >= 0 else { return frames.isEmpty ? nil : frames }
-            let size = zmq_msg_size(&message)
-            if size > 0, let data = zmq_msg_data(&message) {
-                frames.append(Data(bytes: data, count: size))
-            } else {
-                frames.append(Data())
-            }
-            if zmq_msg_more(&message) == 0 { return frames }
-        }
+        guard let parts = try? socket.tryReceiveMultipart() else { return nil }
+        return parts.map { Data($0) }
     }
-
-    static var lastError: String { String(cString: zmq_strerror(zmq_errno())) }
 }
