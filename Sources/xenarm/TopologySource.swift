@@ -1,13 +1,19 @@
+import ArgumentParser
 import Foundation
 import Launcher
 
-/// Reads a topology file for `launch`.
+/// Reads a topology file for `launch`: an invalid one is reported as `xenarm check` does (every error as
+/// FILE:LINE:COL: error: MESSAGE, exit status 2) and nothing is started.
 enum TopologySource {
-    struct LoaderMissing: Error, CustomStringConvertible {
-        var description: String { "this build has no topology loader yet (branch topo)" }
-    }
-
     static func load(_ path: String) throws -> Topology {
-        throw LoaderMissing()
+        do {
+            return try TopologyLoader.load(path: path)
+        } catch {
+            fflush(nil)
+            for diagnostic in error.diagnostics {
+                FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+            }
+            throw ExitCode(2)
+        }
     }
 }
