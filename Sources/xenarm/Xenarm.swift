@@ -11,6 +11,7 @@ struct Xenarm: ParsableCommand {
             VersionCommand.self,
             CheckCommand.self,
             LaunchCommand.self, StatusCommand.self, KillCommand.self, RestartCommand.self, StopCommand.self,
+            DeviceCommand.self,
         ]
     )
 }
