@@ -20,7 +20,7 @@ final class ControlMessageTests: XCTestCase {
 
     func testTheWireFormIsTheDocumentedJSON() throws {
         XCTAssertEqual(String(decoding: ControlMessage.ready(name: "d", pid: 7, endpoint: "ipc:///x").encoded(), as: UTF8.self),
-                       #"{"endpoint":"ipc:\/\/\/x","name":"d","pid":7,"type":"ready"}"#)
+                       #"{"endpoint":"ipc:///x","name":"d","pid":7,"type":"ready"}"#)
         XCTAssertEqual(String(decoding: ControlMessage.stop.encoded(), as: UTF8.self), #"{"type":"stop"}"#)
         XCTAssertEqual(try decode(#"{"type":"kill","name":"disk0","signal":"TERM"}"#), .kill(name: "disk0", signal: "TERM"))
     }

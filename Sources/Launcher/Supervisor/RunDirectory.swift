@@ -84,6 +84,7 @@ public struct RunDirectory: Sendable {
     /// Points `/tmp/xenarm-UID/current` at this run dir (atomically: a new link renamed over the old one).
     public func markCurrent() {
         let link = Self.currentLink
+        try? FileManager.default.createDirectory(atPath: Self.base(), withIntermediateDirectories: true)
         let temporary = "\(link).\(getpid())"
         unlink(temporary)
         guard symlink(path, temporary) == 0 else { return }
@@ -93,7 +94,7 @@ public struct RunDirectory: Sendable {
     /// Writes `RUN/state.json` atomically (temp file + rename), so a reader never sees half a table.
     public func writeState(_ report: StatusReport) {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(report) else { return }
         let temporary = "\(stateFile).tmp"
         if FileManager.default.createFile(atPath: temporary, contents: data) {

@@ -48,7 +48,7 @@ public enum ControlMessage: Sendable, Equatable {
         case .shutdown, .status, .stop: break
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding strings, integers and a string→integer map cannot fail.
         return (try? encoder.encode(raw)) ?? Data("{}".utf8)
     }

@@ -18,7 +18,7 @@ public struct ControlReply: Codable, Sendable, Equatable {
 
     public func encoded() -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)) ?? Data(#"{"ok":false,"error":"unencodable reply"}"#.utf8)
     }
 
