@@ -47,7 +47,7 @@ struct StatusCommand: ParsableCommand {
         guard let status = reply.status else { fail(SupervisorError.control("status reply without a table")) }
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(status), as: UTF8.self))
         } else {
             print(StatusTable.render(status), terminator: "")
