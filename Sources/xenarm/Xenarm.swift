@@ -9,6 +9,8 @@ struct Xenarm: ParsableCommand {
         abstract: "A Xen-ARM style hypervisor run as a multi-process emulator.",
         subcommands: [
             VersionCommand.self,
+            CheckCommand.self,
+            LaunchCommand.self, StatusCommand.self, KillCommand.self, RestartCommand.self, StopCommand.self,
             DeviceCommand.self,
         ]
     )

@@ -1,0 +1,198 @@
+import Foundation
+import Yams
+
+/// Reads a topology file (docs/topology.md) into a `Topology`, or reports everything wrong with it at once.
+///
+/// Reading is three passes: YAML to `Node`s (a syntax error stops here, with its position); each section
+/// against the key table (`TopologyKeys`) into a `TopologyDraft`; then the checks that span entries and the
+/// file system (`TopologyChecks`). Diagnostics come back sorted by position.
+public enum TopologyLoader {
+    /// Loads the file at `path`. Messages name it `displayPath` (default: `path` as given), and show paths
+    /// inside it the same way, so `xenarm check Topologies/x.yaml` prints paths the user can open.
+    public static func load(path: String, displayPath: String? = nil) throws(TopologyError) -> Topology {
+        let display = displayPath ?? path
+        var isDirectory: ObjCBool = false
+        let reason: String?
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            reason = "no such file"
+        } else if isDirectory.boolValue {
+            reason = "is a directory"
+        } else {
+            reason = nil
+        }
+        if let reason { throw unreadable(display, reason) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw unreadable(display, "cannot read file") }
+        guard let text = String(data: data, encoding: .utf8) else { throw unreadable(display, "file is not UTF-8 text") }
+        return try load(yaml: text, path: path, displayPath: display)
+    }
+
+    /// Loads `yaml` as if read from `path`: relative paths in it resolve against `path`'s directory.
+    public static func load(yaml: String, path: String, displayPath: String? = nil) throws(TopologyError) -> Topology {
+        let display = displayPath ?? path
+        let sink = DiagnosticSink(file: display)
+        let absoluteDirectory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let displayDirectory = (display as NSString).deletingLastPathComponent
+        let paths = PathBase(absolute: absoluteDirectory, display: displayDirectory)
+
+        guard let root = compose(yaml, sink: sink) else { throw TopologyError(diagnostics: sink.sorted) }
+        let defaultName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        var draft = readTopology(root, defaultName: defaultName, sink: sink, paths: paths)
+        TopologyChecks(sink: sink).run(&draft)
+        if !sink.diagnostics.isEmpty { throw TopologyError(diagnostics: sink.sorted) }
+        guard let topology = draft.build(sourcePath: path) else {
+            // Every missing value has a diagnostic; reaching here is a loader bug, reported rather than trapped.
+            throw TopologyError(diagnostics: [.init(kind: .badValue, file: display, line: 1, column: 1,
+                                                    message: "internal error: incomplete topology without a diagnostic")])
+        }
+        return topology
+    }
+
+    private static func unreadable(_ file: String, _ reason: String) -> TopologyError {
+        TopologyError(diagnostics: [.init(kind: .unreadableFile, file: file, line: nil, column: nil, message: reason)])
+    }
+
+    // MARK: - YAML
+
+    private static func compose(_ yaml: String, sink: DiagnosticSink) -> Node? {
+        do {
+            guard let root = try Yams.compose(yaml: yaml) else {
+                sink.error(.missingKey, at: .start, "the file is empty: a topology needs at least 'machine:'")
+                return nil
+            }
+            return root
+        } catch let error as YamlError {
+            switch error {
+            case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+                 let .composer(context, problem, mark, _):
+                var message = "invalid YAML: \(problem)"
+                if let context {
+                    message += " (\(context.text) at \(context.mark.line):\(context.mark.column))"
+                }
+                sink.error(.yamlSyntax, at: Position(line: mark.line, column: mark.column), message)
+            case let .reader(problem, offset, _, yaml):
+                sink.error(.yamlSyntax, at: position(ofOffset: offset, in: yaml), "invalid YAML: \(problem)")
+            case let .duplicatedKeysInMapping(duplicates, context):
+                let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+                sink.error(.yamlSyntax, at: Position(line: context.mark.line, column: context.mark.column),
+                           "invalid YAML: key \(names) appears more than once in this mapping")
+            default:
+                sink.error(.yamlSyntax, at: .start, "invalid YAML: \(error)")
+            }
+            return nil
+        } catch {
+            sink.error(.yamlSyntax, at: .start, "invalid YAML: \(error)")
+            return nil
+        }
+    }
+
+    /// libyaml's reader reports a byte offset; count lines and columns (in Unicode scalars) up to it.
+    private static func position(ofOffset offset: Int?, in yaml: String) -> Position {
+        guard let offset else { return .start }
+        var line = 1, column = 1, consumed = 0
+        for scalar in yaml.unicodeScalars {
+            if consumed >= offset { break }
+            consumed += String(scalar).utf8.count
+            if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+        }
+        return Position(line: line, column: column)
+    }
+
+    // MARK: - Sections
+
+    private static func readTopology(_ root: Node, defaultName: String, sink: DiagnosticSink,
+                                     paths: PathBase) -> TopologyDraft {
+        var draft = TopologyDraft(name: defaultName)
+        guard let top = Fields(root, section: .topLevel, subject: "the topology", sink: sink, paths: paths) else {
+            return draft
+        }
+        if let name = top.string("name") { draft.name = name.value }
+        if let node = top.value("machine"),
+           let fields = Fields(node, section: .machine, subject: "machine", sink: sink, paths: paths) {
+            draft.machine = .init(position: node.position, memory: fields.size("memory"),
+                                  reserve: fields.size("hypervisor_reserve"), pcpus: fields.int("pcpus")?.value)
+        }
+        if top.has("xenstored") {
+            let node = top.value("xenstored")
+            if let node, let fields = Fields(node, section: .xenstored, subject: "xenstored", sink: sink, paths: paths) {
+                draft.xenstored = .init(endpoint: fields.endpoint("endpoint"), restart: fields.restart("restart"))
+            } else if node == nil {
+                draft.xenstored = .init(endpoint: nil, restart: .defaultPolicy)
+            }
+        }
+        for (i, node) in top.list("domains").enumerated() {
+            guard let f = entry(node, .domain, i, sink: sink, paths: paths) else { continue }
+            var d = TopologyDraft.DomainDraft(position: node.position)
+            d.name = f.name("name")
+            d.memory = f.size("memory")
+            if let v = f.int("vcpus") { d.vcpus = v.value }
+            d.kernel = f.path("kernel")
+            if let v = f.string("args") { d.args = v.value }
+            if let v = f.int("weight") { d.weight = v.value }
+            d.cap = f.int("cap")
+            draft.domains.append(d)
+        }
+        for (i, node) in top.list("devices").enumerated() {
+            let kind = preRead("kind", of: node, among: ["disk", "terminal"])
+            guard let f = entry(node, .device, i, kind: kind, sink: sink, paths: paths) else { continue }
+            var d = TopologyDraft.DeviceDraft(position: node.position)
+            d.name = f.name("name")
+            d.kind = f.choice("kind")
+            if kind == "disk" {
+                d.image = f.path("image")
+                d.size = f.size("size")
+                if let v = f.bool("create") { d.create = v.value }
+                if let v = f.bool("read_only") { d.readOnly = v.value }
+            } else if kind == "terminal" {
+                d.log = f.path("log")
+            }
+            d.endpoint = f.endpoint("endpoint")
+            d.restart = f.restart("restart")
+            draft.devices.append(d)
+        }
+        draft.backendsKey = top.keyPosition("backends")
+        for (i, node) in top.list("backends").enumerated() {
+            guard let f = entry(node, .backend, i, sink: sink, paths: paths) else { continue }
+            var b = TopologyDraft.BackendDraft(position: node.position)
+            b.name = f.name("name")
+            b.kind = f.choice("kind").map { Located(value: BackendSpec.Kind(rawValue: $0.value)!, position: $0.position) }
+            b.domain = f.name("domain")
+            b.device = f.name("device")
+            b.model = f.name("model")
+            b.endpoint = f.endpoint("endpoint")
+            b.restart = f.restart("restart")
+            draft.backends.append(b)
+        }
+        for (i, node) in top.list("workloads").enumerated() {
+            guard let f = entry(node, .workload, i, sink: sink, paths: paths) else { continue }
+            var w = TopologyDraft.WorkloadDraft(position: node.position)
+            w.name = f.name("name")
+            w.kind = f.choice("kind").map { Located(value: WorkloadSpec.Kind(rawValue: $0.value)!, position: $0.position) }
+            w.target = f.name("target")
+            if let v = f.int("requests") { w.requests = v.value }
+            if let v = f.int("seed") { w.seed = UInt64(v.value) }
+            draft.workloads.append(w)
+        }
+        return draft
+    }
+
+    /// A list entry's fields, named in messages by its `name:` when it has a usable one, else by its index.
+    private static func entry(_ node: Node, _ section: TopologyKey.Section, _ index: Int, kind: String? = nil,
+                              sink: DiagnosticSink, paths: PathBase) -> Fields? {
+        let name = preRead("name", of: node, among: nil)
+        let subject = name.map { "\(section.rawValue) '\($0)'" } ?? "\(section.rawValue) #\(index + 1)"
+        return Fields(node, section: section, subject: subject, kind: kind, sink: sink, paths: paths)
+    }
+
+    /// A plain string value of `key` in mapping `node`, read ahead of the table walk (the device kind decides
+    /// which keys apply; the name names the entry in messages). Bad values are reported by the walk itself.
+    private static func preRead(_ key: String, of node: Node, among words: [String]?) -> String? {
+        guard case let .mapping(mapping) = node else { return nil }
+        for (k, v) in mapping {
+            guard case let .scalar(ks) = k, ks.string == key, case let .scalar(vs) = v,
+                  case let .string(s) = ScalarValue(vs) else { continue }
+            if let words { return words.contains(s) ? s : nil }
+            return TopologyKeys.isValidName(s) ? s : nil
+        }
+        return nil
+    }
+}
