@@ -202,3 +202,19 @@ final class ZMQSocketTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
     }
 }
+
+final class ZMQBorrowedReceiveTests: XCTestCase {
+    func testBorrowedReceiveSeesTheBytesWithoutCopyingThem() throws {
+        let context = try ZMQContext()
+        let pull = try context.socket(.pull)
+        try pull.bind(temporaryIPCEndpoint("borrow"))
+        let push = try context.socket(.push)
+        try push.connect(try pull.lastEndpoint())
+        try push.send(multipart: [[1, 2, 3], [4]])
+        let sum = try pull.receive(borrowing: { $0.reduce(0) { $0 + Int($1) } })
+        XCTAssertEqual(sum, 6)
+        XCTAssertTrue(pull.hasMore)
+        XCTAssertEqual(try pull.receive(borrowing: { Array($0) }), [4])
+        XCTAssertFalse(pull.hasMore)
+    }
+}
