@@ -8,7 +8,7 @@ struct DeviceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Run a device model process (the real hardware behind Dom0's native drivers).",
-        subcommands: [DiskCommand.self, DiskExerciseCommand.self])
+        subcommands: [DiskCommand.self, TerminalCommand.self, DiskExerciseCommand.self])
 }
 
 /// Flags every supervised process takes (docs/launcher.md, "Process contract").
@@ -171,4 +171,40 @@ func startChildControl(_ process: ProcessOptions, endpoint: String,
     }
     return try ChildControl.start(name: process.name, control: process.control, endpoint: endpoint,
                                   counters: counters)
+}
+
+struct TerminalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "terminal",
+        abstract: "Log a domain's console output and serve interactive attaches.",
+        discussion: """
+            Receives TerminalOutput on --endpoint and appends it to --log; users attach with TerminalAttach, \
+            see the output live and send TerminalInput back towards the guest. See docs/devices.md.
+            """)
+
+    @OptionGroup var process: ProcessOptions
+
+    @Option(help: "Endpoint to bind (ROUTER), e.g. ipc:///tmp/term0.ipc.")
+    var endpoint: String
+
+    @Option(help: "Log file the console output is appended to (created if missing).")
+    var log: String
+
+    func run() throws {
+        let model: TerminalModelProcess
+        do {
+            model = try TerminalModelProcess(.init(name: process.name, endpoint: endpoint, logPath: log),
+                                             context: try ZMQContext())
+        } catch {
+            fatalStartError(process.name, error)
+        }
+        installStopOnSignals(model.stopSignal)
+        do {
+            try startChildControl(process, endpoint: model.endpoint, counters: model.counters,
+                                  stop: model.stopSignal)
+            try model.run()
+        } catch {
+            fatalStartError(process.name, error)
+        }
+    }
 }
