@@ -9,8 +9,10 @@ struct Xenarm: ParsableCommand {
         abstract: "A Xen-ARM style hypervisor run as a multi-process emulator.",
         subcommands: [
             VersionCommand.self,
-            BenchCommand.self,
             CheckCommand.self,
+            LaunchCommand.self, StatusCommand.self, KillCommand.self, RestartCommand.self, StopCommand.self,
+            DeviceCommand.self,
+            BenchCommand.self,
         ]
     )
 }

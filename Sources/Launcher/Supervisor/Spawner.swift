@@ -1,0 +1,48 @@
+import Foundation
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts a child as the launcher's own executable (`/proc/self/exe`) with posix_spawn(3): stdin from /dev/null,
+/// stdout and stderr appended to its log, the signal mask and dispositions reset (the launcher blocks
+/// SIGINT/SIGTERM/SIGCHLD to read them synchronously; a child must not inherit that), and
+/// `XENARM_LAUNCHER_PID` set so `ChildControl` can tell whether its launcher is still alive.
+enum Spawner {
+    static let executable = "/proc/self/exe"
+
+    /// Optional extra flags (POSIX_SPAWN_SETSID for a detached launcher).
+    static func spawn(arguments: [String], log: String, extraFlags: Int32 = 0) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | extraFlags))
+
+        var environment = ProcessInfo.processInfo.environment
+        environment[ChildControl.launcherPidVariable] = String(getpid())
+        let argv = (["xenarm"] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard rc == 0 else { throw SupervisorError.spawn(name: arguments.joined(separator: " "), detail: String(cString: strerror(rc))) }
+        return pid
+    }
+}
