@@ -12,6 +12,7 @@ struct Xenarm: ParsableCommand {
             CheckCommand.self,
             LaunchCommand.self, StatusCommand.self, KillCommand.self, RestartCommand.self, StopCommand.self,
             DeviceCommand.self,
+            BenchCommand.self,
         ]
     )
 }

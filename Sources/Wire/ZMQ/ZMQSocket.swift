@@ -88,6 +88,20 @@ public final class ZMQSocket {
         try receivePart(flags: ZMQ_DONTWAIT)
     }
 
+    /// Receives one part and lends its bytes to `body` without copying them (the zmq_msg_t's own buffer);
+    /// the pointer is valid only inside `body`. For hot paths that parse or write the bytes straight away.
+    /// `hasMore` tells afterwards whether more parts follow.
+    public func receive<R>(borrowing body: (UnsafeRawBufferPointer) -> R) throws(WireError) -> R {
+        var message = zmq_msg_t()
+        zmq_msg_init(&message)
+        defer { zmq_msg_close(&message) }
+        while zmq_msg_recv(&message, handle, 0) < 0 {
+            if zmq_errno() == EINTR { continue }
+            throw WireError.last("zmq_msg_recv")
+        }
+        return body(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message)))
+    }
+
     /// Receives every part of one message (blocking for the first; the rest are already queued, since
     /// libzmq delivers a multipart message atomically).
     public func receiveMultipart() throws(WireError) -> [[UInt8]] {

@@ -1,0 +1,279 @@
+import ArgumentParser
+import Foundation
+import Wire
+
+/// `xenarm bench wire`: the Wire layer against raw libzmq, same pattern, same run.
+///
+/// For each case the C baseline (`bench/wire/zmq_baseline.c`, compiled here with `cc … -lzmq`) and the Swift
+/// layer run alternately `--repeats` times; the table shows the median of each and the ratio of their times
+/// (Swift/raw: 1.00 = no overhead, 1.10 = the 10 % budget). Both sides run a DEALER and a ROUTER in two threads
+/// of one process; receives go into zmq_msg_t (copied once into `[UInt8]` on the Swift side), sends come from
+/// a buffer. A last row measures a framed request through `RequestClient` → `RequestServer` against the raw
+/// round trip, to show what framing, decoding and the handler cost on top.
+struct BenchWireCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wire", abstract: "ZeroMQ round trip and throughput: Swift Wire layer vs raw libzmq.")
+
+    @Option(help: "Runs per side and case; the median is reported.")
+    var repeats = 5
+
+    @Option(help: "Multiplies every case's message count (e.g. 0.1 for a quick look).")
+    var scale = 1.0
+
+    @Option(help: "The C baseline's source.")
+    var baselineSource = "bench/wire/zmq_baseline.c"
+
+    @Option(help: "C compiler for the baseline.")
+    var cc = "cc"
+
+    @Flag(help: "Print the table as Markdown (for docs/benchmarks.md).")
+    var markdown = false
+
+    func run() throws {
+        let baseline = try compileBaseline()
+        var rows: [[String]] = []
+        for c in BenchCase.all {
+            let count = max(1, Int(Double(c.count) * scale))
+            var raw: [Double] = [], swift: [Double] = []
+            for _ in 0 ..< repeats {
+                raw.append(try runBaseline(baseline, c, count: count))
+                swift.append(try runSwift(c, count: count))
+            }
+            rows.append(row(c, count: count, raw: median(raw), swift: median(swift)))
+        }
+        for transport in ["ipc", "tcp"] {
+            let c = BenchCase(pattern: .roundTrip, transport: transport, size: 64, count: 20_000)
+            let count = max(1, Int(Double(c.count) * scale))
+            var raw: [Double] = [], framed: [Double] = []
+            for _ in 0 ..< repeats {
+                raw.append(try runBaseline(baseline, c, count: count))
+                framed.append(try runFramed(c, count: count))
+            }
+            rows.append(row(c, count: count, raw: median(raw), swift: median(framed), label: "framed request 64 B"))
+        }
+        printTable(rows)
+    }
+
+    // MARK: the two sides
+
+    private func compileBaseline() throws -> String {
+        guard FileManager.default.fileExists(atPath: baselineSource) else {
+            throw ValidationError("baseline source \(baselineSource) not found (run from the repository root)")
+        }
+        let output = ".build/bench/zmq_baseline"
+        try FileManager.default.createDirectory(atPath: ".build/bench", withIntermediateDirectories: true)
+        let status = try execute(cc, ["-O2", "-pthread", "-o", output, baselineSource, "-lzmq"]).status
+        guard status == 0 else { throw ValidationError("\(cc) failed to compile \(baselineSource)") }
+        return output
+    }
+
+    /// Seconds for the timed part, as printed by the C program (nanoseconds).
+    private func runBaseline(_ binary: String, _ c: BenchCase, count: Int) throws -> Double {
+        let mode = c.pattern == .roundTrip ? "roundtrip" : "throughput"
+        let (status, out) = try execute(binary, [mode, c.transport, String(c.size), String(count)])
+        guard status == 0, let ns = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ValidationError("baseline failed for \(c)")
+        }
+        return ns / 1e9
+    }
+
+    private func runSwift(_ c: BenchCase, count: Int) throws -> Double {
+        let context = try ZMQContext(defaultLingerMilliseconds: 0)
+        let server = try EchoThread(context: context, transport: c.transport, pattern: c.pattern,
+                                    count: BenchCase.warmup + count)
+        let dealer = try context.socket(.dealer)
+        try dealer.connect(server.endpoint)
+        let payload = [UInt8](repeating: 0, count: c.size)
+        for _ in 0 ..< BenchCase.warmup {
+            try dealer.send(payload)
+            _ = try dealer.receive()
+        }
+        let start = ContinuousClock.now
+        switch c.pattern {
+        case .roundTrip:
+            for _ in 0 ..< count {
+                try dealer.send(payload)
+                _ = try dealer.receive()
+            }
+        case .throughput:
+            for _ in 0 ..< count { try dealer.send(payload) }
+            _ = try dealer.receive()
+        }
+        let elapsed = ContinuousClock.now - start
+        server.join()
+        return elapsed.seconds
+    }
+
+    private func runFramed(_ c: BenchCase, count: Int) throws -> Double {
+        let context = try ZMQContext(defaultLingerMilliseconds: 0)
+        let server = try FramedEchoThread(context: context, transport: c.transport)
+        defer { server.stop() }
+        let client = try RequestClient(context: context, connect: server.endpoint, timeout: .seconds(5), attempts: 1)
+        let request = DiskRequest(op: .read, requestID: 0, firstSector: 0, sectorCount: 0)
+        for _ in 0 ..< BenchCase.warmup { _ = try client.call(request, expecting: DiskResponse.self) }
+        let start = ContinuousClock.now
+        for _ in 0 ..< count { _ = try client.call(request, expecting: DiskResponse.self) }
+        return (ContinuousClock.now - start).seconds
+    }
+
+    // MARK: output
+
+    private func row(_ c: BenchCase, count: Int, raw: Double, swift: Double, label: String? = nil) -> [String] {
+        let name = label ?? (c.pattern == .roundTrip ? "round trip \(c.size) B" : "throughput \(c.size / 1024) KiB")
+        func figure(_ seconds: Double) -> String {
+            switch c.pattern {
+            case .roundTrip: return String(format: "%.1f µs/rt", seconds / Double(count) * 1e6)
+            case .throughput:
+                let mbps = Double(count * c.size) / seconds / 1e6
+                return String(format: "%.0f MB/s (%.0f msg/s)", mbps, Double(count) / seconds)
+            }
+        }
+        return [name, c.transport, String(count), figure(raw), figure(swift), String(format: "%.3f", swift / raw)]
+    }
+
+    private func printTable(_ rows: [[String]]) {
+        let header = ["case", "transport", "messages", "raw libzmq (C)", "Swift Wire", "Swift/raw time"]
+        if markdown {
+            print("| " + header.joined(separator: " | ") + " |")
+            print("|" + header.map { _ in " --- |" }.joined())
+            for r in rows { print("| " + r.joined(separator: " | ") + " |") }
+            return
+        }
+        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max()! }
+        for r in [header] + rows {
+            print(r.indices.map { r[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  "))
+        }
+    }
+
+    private func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    private func execute(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program.contains("/") ? program : "/usr/bin/env")
+        process.arguments = program.contains("/") ? arguments : [program] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// One measured case: the same as the C baseline's arguments.
+struct BenchCase: CustomStringConvertible {
+    enum Pattern { case roundTrip, throughput }
+    /// Untimed round trips before each run, as in zmq_baseline.c.
+    static let warmup = 200
+
+    let pattern: Pattern
+    let transport: String
+    let size: Int
+    let count: Int
+
+    static let all: [BenchCase] = [
+        BenchCase(pattern: .roundTrip, transport: "ipc", size: 64, count: 20_000),
+        BenchCase(pattern: .roundTrip, transport: "tcp", size: 64, count: 20_000),
+        BenchCase(pattern: .throughput, transport: "ipc", size: 4096, count: 100_000),
+        BenchCase(pattern: .throughput, transport: "tcp", size: 4096, count: 100_000),
+        BenchCase(pattern: .throughput, transport: "ipc", size: 65536, count: 20_000),
+        BenchCase(pattern: .throughput, transport: "tcp", size: 65536, count: 20_000),
+    ]
+
+    var description: String { "\(pattern) \(transport) \(size) B" }
+
+    func endpoint() -> String {
+        transport == "ipc"
+            ? "ipc://\(NSTemporaryDirectory())xenarm-bench-swift-\(getpid())-\(UInt32.random(in: 0 ... .max)).sock"
+            : "tcp://127.0.0.1:*"
+    }
+}
+
+/// The ROUTER side of the Swift measurement, on its own thread (it makes its socket there).
+private final class EchoThread: @unchecked Sendable {
+    // @unchecked: `endpoint`/`failure` are written before `ready` is signalled and read after.
+    private(set) var endpoint = ""
+    private var failure: Error?
+    private let ready = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(context: ZMQContext, transport: String, pattern: BenchCase.Pattern, count: Int) throws {
+        let bind = BenchCase(pattern: pattern, transport: transport, size: 0, count: 0).endpoint()
+        Thread { [self] in
+            defer { done.signal() }
+            do {
+                let router = try context.socket(.router)
+                try router.bind(bind)
+                endpoint = try router.lastEndpoint()
+                ready.signal()
+                var last: [[UInt8]] = []
+                for i in 0 ..< count {
+                    last = try router.receiveMultipart()
+                    if pattern == .roundTrip || i < BenchCase.warmup { try router.send(multipart: last) }
+                }
+                if pattern == .throughput { try router.send(multipart: [last[0], Array("k".utf8)]) }
+                router.close()
+            } catch {
+                failure = error
+                ready.signal()
+            }
+        }.start()
+        ready.wait()
+        if let failure { throw failure }
+    }
+
+    func join() { done.wait() }
+}
+
+/// A `RequestServer` answering every disk request with 64 bytes, for the framed row.
+private final class FramedEchoThread: @unchecked Sendable {
+    struct Echo: RequestHandler {
+        let data = [UInt8](repeating: 0x5A, count: 64)
+        var acceptedKinds: [MessageKind: UInt16] { [DiskRequest.kind: DiskRequest.version] }
+        mutating func handle(_ request: IncomingRequest, reply: inout Reply) throws {
+            let r = try request.decode(DiskRequest.self)
+            reply.send(DiskResponse(requestID: r.requestID, status: .ok, data: data))
+        }
+    }
+
+    private(set) var endpoint = ""
+    private var failure: Error?
+    private let stopSignal = StopSignal()
+    private let ready = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(context: ZMQContext, transport: String) throws {
+        let bind = BenchCase(pattern: .roundTrip, transport: transport, size: 0, count: 0).endpoint()
+        Thread { [self] in
+            defer { done.signal() }
+            do {
+                let server = try RequestServer(context: context, bind: bind, handler: Echo())
+                endpoint = server.endpoint
+                ready.signal()
+                try server.run(until: stopSignal, pollMilliseconds: 50)
+                server.socket.close()
+            } catch {
+                failure = error
+                ready.signal()
+            }
+        }.start()
+        ready.wait()
+        if let failure { throw failure }
+    }
+
+    func stop() {
+        stopSignal.stop()
+        done.wait()
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}
