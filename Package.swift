@@ -33,7 +33,7 @@ let package = Package(
         ]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ARMCoreTests", dependencies: ["ARMCore"]),
-        .testTarget(name: "LauncherTests", dependencies: ["Launcher"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Launcher"], exclude: ["Fixtures"]),
         .testTarget(name: "DeviceModelsTests", dependencies: ["DeviceModels", "Wire"]),
     ]
 )

@@ -11,13 +11,21 @@ struct CheckCommand: ParsableCommand {
             + "if any file has an error.")
 
     @Argument(help: "Topology files (YAML).")
-    var files: [String]
+    var files: [String] = []
+
+    @Flag(help: "Print the table of every key a topology file may use (markdown, as in docs/topology.md).")
+    var keys = false
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("name at least one topology file") }
+        if files.isEmpty && !keys { throw ValidationError("name at least one topology file") }
     }
 
     func run() throws {
+        if keys {
+            for section in TopologyKey.Section.allCases {
+                print("### \(section.heading)\n\n\(TopologyKeys.markdownTable(for: section))\n")
+            }
+        }
         var failed = false
         for file in files {
             do {

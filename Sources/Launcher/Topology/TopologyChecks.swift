@@ -73,8 +73,9 @@ struct TopologyChecks {
         // Blocks are handed out in file order: the first domain that does not fit is the one reported.
         var used = reserve
         for d in draft.domains {
-            guard let size = d.memory else { continue }
-            if used + size.value > memory.value {
+            // A domain over the maximum has its own error already.
+            guard let size = d.memory, size.value <= TopologyLimits.maxDomainMemory else { continue }
+            if size.value > memory.value - used {  // `used` ≤ memory here, so this cannot overflow
                 sink.error(.memoryDoesNotFit, at: size.position,
                            "domain '\(d.name?.value ?? "?")' (\(TopologyUnits.formatSize(size.value))) does not fit: "
                                + "machine memory is \(TopologyUnits.formatSize(memory.value)), "

@@ -102,7 +102,26 @@ struct PathBase {
             return ResolvedPath(absolute: URL(fileURLWithPath: written).standardizedFileURL.path, display: written)
         }
         let absolute = absolute.appendingPathComponent(written).standardizedFileURL.path
-        return ResolvedPath(absolute: absolute, display: display.isEmpty ? written : "\(display)/\(written)")
+        return ResolvedPath(absolute: absolute,
+                            display: Self.lexicallyNormalized(display.isEmpty ? written : "\(display)/\(written)"))
+    }
+
+    /// `broken/../images/a.img` → `images/a.img`: drops `.` and folds `name/..` pairs without touching the file
+    /// system, so messages show a short path that still opens from the user's working directory.
+    static func lexicallyNormalized(_ path: String) -> String {
+        let isAbsolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else if part == "..", isAbsolute, parts.isEmpty {
+                continue
+            } else {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        return isAbsolute ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 }
 
@@ -147,7 +166,10 @@ struct Fields {
                 sink.error(.unknownKey, at: key.position, "unknown key '\(name)' in \(subject)\(hint)")
             }
         }
-        for key in applicable where key.presence == .required && entries[key.name] == nil {
+        // A kind-specific key is required only once the kind is known: with a missing or bad kind, the kind
+        // itself is the one error to report.
+        let required = table.filter { $0.presence == .required && ($0.onlyFor == nil || $0.onlyFor == kind) }
+        for key in required where entries[key.name] == nil {
             if let only = key.onlyFor {
                 sink.error(.missingKey, at: node.position,
                            "\(subject) is missing required key '\(key.name)' (required for \(only) \(section.rawValue)s)")

@@ -182,7 +182,7 @@ public enum TopologyKeys {
         // workloads
         .init(section: .workload, name: "name", type: .name, presence: .required, meaning: "Process-wide unique name."),
         .init(section: .workload, name: "kind", type: .choice(WorkloadSpec.Kind.allCases.map(\.rawValue)),
-              presence: .required, meaning: "`disk-exercise`: random reads and writes, each read checked."),
+              presence: .required, meaning: "`disk-exercise`: a seeded stream of requests against a disk model."),
         .init(section: .workload, name: "target", type: .reference(.device), presence: .required,
               meaning: "The disk device model it drives."),
         .init(section: .workload, name: "requests", type: .integer(TopologyLimits.requests),

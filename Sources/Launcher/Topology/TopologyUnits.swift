@@ -62,12 +62,12 @@ public enum TopologyUnits {
         return product
     }
 
-    /// The shortest exact spelling of a size: `64 MiB`, `1536 KiB`, `1000 B`.
+    /// The shortest exact spelling of a size: `64 MiB`, `1536 KiB`, `1000 bytes`.
     public static func formatSize(_ bytes: UInt64) -> String {
-        for unit in sizeUnits.reversed() where bytes >= unit.bytes && bytes % unit.bytes == 0 {
+        for unit in sizeUnits.reversed() where unit.bytes > 1 && bytes >= unit.bytes && bytes % unit.bytes == 0 {
             return "\(bytes / unit.bytes) \(unit.suffix)"
         }
-        return "\(bytes) B"
+        return "\(bytes) bytes"
     }
 
     /// The shortest exact spelling of a duration: `30s`, `1500ms`.
