@@ -8,7 +8,7 @@ struct DeviceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Run a device model process (the real hardware behind Dom0's native drivers).",
-        subcommands: [DiskCommand.self, DiskExerciseCommand.self])
+        subcommands: [DiskCommand.self, TerminalCommand.self, DiskExerciseCommand.self])
 }
 
 /// Flags every supervised process takes (docs/launcher.md, "Process contract").
@@ -67,7 +67,7 @@ struct DiskCommand: ParsableCommand {
         let stop = model.stopSignal
         installStopOnSignals(stop)
         do {
-            _ = try startChildControl(process, endpoint: model.endpoint, counters: model.counters, stop: stop)
+            try startChildControl(process, endpoint: model.endpoint, counters: model.counters, stop: stop)
             try model.run()
         } catch {
             fatalStartError(process.name, error)
@@ -126,7 +126,7 @@ struct DiskExerciseCommand: ParsableCommand {
         let exerciser: DiskExerciser
         do {
             exerciser = try DiskExerciser(context: try ZMQContext(), options: options)
-            _ = try startChildControl(process, endpoint: target, counters: exerciser.counters.snapshot,
+            try startChildControl(process, endpoint: target, counters: exerciser.counters.snapshot,
                                       stop: nil)
         } catch {
             fatalStartError(process.name, error)
@@ -159,9 +159,52 @@ func installStopOnSignals(_ stop: StopSignal) {
 /// Keeps the signal sources alive for the life of the process.
 nonisolated(unsafe) private var signalSources: [DispatchSourceSignal] = []
 
-/// Starts the control-channel reporting when `--control` was given.
+/// Starts the control-channel reporting (`ready`, then `metrics` every 500 ms) when `--control` was given.
+/// A `shutdown` from the launcher sets `stop` (the serving loop ends, flushes and exits 0); without a stop
+/// signal (the exerciser) the process exits at once.
+@discardableResult
 func startChildControl(_ process: ProcessOptions, endpoint: String,
-                       counters: @escaping @Sendable () -> [String: Int64], stop: StopSignal?) throws -> AnyObject? {
-    guard process.control != nil else { return nil }
-    throw ValidationError("--control is not supported by this build yet")
+                       counters: @escaping @Sendable () -> [String: Int64], stop: StopSignal?) throws -> ChildControl? {
+    if let stop {
+        return try ChildControl.start(name: process.name, control: process.control, endpoint: endpoint,
+                                      counters: counters, onShutdown: { stop.stop() })
+    }
+    return try ChildControl.start(name: process.name, control: process.control, endpoint: endpoint,
+                                  counters: counters)
+}
+
+struct TerminalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "terminal",
+        abstract: "Log a domain's console output and serve interactive attaches.",
+        discussion: """
+            Receives TerminalOutput on --endpoint and appends it to --log; users attach with TerminalAttach, \
+            see the output live and send TerminalInput back towards the guest. See docs/devices.md.
+            """)
+
+    @OptionGroup var process: ProcessOptions
+
+    @Option(help: "Endpoint to bind (ROUTER), e.g. ipc:///tmp/term0.ipc.")
+    var endpoint: String
+
+    @Option(help: "Log file the console output is appended to (created if missing).")
+    var log: String
+
+    func run() throws {
+        let model: TerminalModelProcess
+        do {
+            model = try TerminalModelProcess(.init(name: process.name, endpoint: endpoint, logPath: log),
+                                             context: try ZMQContext())
+        } catch {
+            fatalStartError(process.name, error)
+        }
+        installStopOnSignals(model.stopSignal)
+        do {
+            try startChildControl(process, endpoint: model.endpoint, counters: model.counters,
+                                  stop: model.stopSignal)
+            try model.run()
+        } catch {
+            fatalStartError(process.name, error)
+        }
+    }
 }

@@ -38,6 +38,13 @@ final class DiskImageTests: XCTestCase {
         XCTAssertEqual(try fileBytes(path()), [UInt8](repeating: 0, count: 8192))
     }
 
+    func testCreateMakesMissingParentDirectories() throws {
+        let nested = path("a/b/disk.img")
+        let image = try DiskImage(path: nested, size: 4096, create: true)
+        XCTAssertEqual(image.capacity, 4096)
+        XCTAssertEqual(try fileBytes(nested).count, 4096)
+    }
+
     func testExistingImageOfAnotherSizeIsRefused() throws {
         _ = try DiskImage(path: path(), size: 8192, create: true)
         XCTAssertThrowsError(try DiskImage(path: path(), size: 4096, create: true)) { error in

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -73,8 +74,19 @@ public final class DiskImage {
 
     deinit { close(fd) }
 
-    /// Creates a new file of `size` zero bytes. `O_EXCL` so a file appearing concurrently is never truncated.
+    /// Creates a new file of `size` zero bytes, and its missing parent directories (a topology may name an image
+    /// under a directory of its run dir that does not exist yet). `O_EXCL` so a file appearing concurrently is
+    /// never truncated.
     private static func createZeroFilled(path: String, size: UInt64) throws(DiskError) {
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            } catch {
+                throw .openFailed(path: path, operation: "create directory \(parent)",
+                                  errno: Int32((error as NSError).code == 0 ? EIO : EACCES))
+            }
+        }
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .openFailed(path: path, operation: "create", errno: errno) }
         defer { close(fd) }
