@@ -71,7 +71,8 @@ public enum TopologyLoader {
 
     private static func compose(_ yaml: String, sink: DiagnosticSink) -> Node? {
         do {
-            guard let root = try Yams.compose(yaml: yaml) else {
+            // `.basic`: scalars are classified by `ScalarValue`, so Yams need not run its tag regexes on each one.
+            guard let root = try Yams.compose(yaml: yaml, .basic) else {
                 sink.error(.missingKey, at: .start, "the file is empty: a topology needs at least 'machine:'")
                 return nil
             }
