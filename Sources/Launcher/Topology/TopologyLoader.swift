@@ -71,7 +71,8 @@ public enum TopologyLoader {
 
     private static func compose(_ yaml: String, sink: DiagnosticSink) -> Node? {
         do {
-            guard let root = try Yams.compose(yaml: yaml) else {
+            // `.basic`: scalars are classified by `ScalarValue`, so Yams need not run its tag regexes on each one.
+            guard let root = try Yams.compose(yaml: yaml, .basic) else {
                 sink.error(.missingKey, at: .start, "the file is empty: a topology needs at least 'machine:'")
                 return nil
             }
@@ -88,9 +89,14 @@ public enum TopologyLoader {
             case let .reader(problem, offset, _, yaml):
                 sink.error(.yamlSyntax, at: position(ofOffset: offset, in: yaml), "invalid YAML: \(problem)")
             case let .duplicatedKeysInMapping(duplicates, context):
+                let first = Position(line: context.mark.line, column: context.mark.column)
                 let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-                sink.error(.yamlSyntax, at: Position(line: context.mark.line, column: context.mark.column),
-                           "invalid YAML: key \(names) appears more than once in this mapping")
+                if let key = duplicates.first, let again = repeatedBlockKey(key, after: first, in: yaml) {
+                    sink.error(.yamlSyntax, at: again,
+                               "invalid YAML: key \(names) appears more than once in this mapping (first at \(first.text))")
+                } else {
+                    sink.error(.yamlSyntax, at: first, "invalid YAML: key \(names) appears more than once in this mapping")
+                }
             default:
                 sink.error(.yamlSyntax, at: .start, "invalid YAML: \(error)")
             }
@@ -99,6 +105,27 @@ public enum TopologyLoader {
             sink.error(.yamlSyntax, at: .start, "invalid YAML: \(error)")
             return nil
         }
+    }
+
+    /// Yams reports a duplicate key at its first occurrence; the offending one is the repeat. In a block mapping
+    /// the repeat starts a later line at the same column, before any line indented less (the mapping's end).
+    /// Flow mappings (`{a: 1, a: 2}`) are not searched: the first occurrence is reported for them.
+    private static func repeatedBlockKey(_ key: String, after first: Position, in yaml: String) -> Position? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first.line >= 1, first.line <= lines.count else { return nil }
+        let indent = first.column - 1
+        for index in first.line..<lines.count {
+            let line = lines[index]
+            let body = line.drop(while: { $0 == " " })
+            if body.isEmpty || body.hasPrefix("#") { continue }
+            let column = line.count - body.count
+            if column < indent { return nil }
+            if column == indent, body.hasPrefix(key),
+               body.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") {
+                return Position(line: index + 1, column: column + 1)
+            }
+        }
+        return nil
     }
 
     /// libyaml's reader reports a byte offset; count lines and columns (in Unicode scalars) up to it.
