@@ -23,18 +23,25 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CZMQ", .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
         .target(name: "ARMCore", swiftSettings: fastCore),
+        // Guest-visible layouts and constants mirrored from the Xen public headers and Guests/include/xenarm-pv.h.
+        .target(name: "XenABI"),
+        .target(name: "Hypervisor", dependencies: [
+            "ARMCore", "XenABI", "Wire", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: fastCore),
         .target(name: "DeviceModels", dependencies: ["Wire", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Launcher", dependencies: [
             "Wire", "Yams", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "xenarm", dependencies: [
-            "ARMCore", "Wire", "DeviceModels", "Launcher",
+            "ARMCore", "Wire", "DeviceModels", "Launcher", "XenABI", "Hypervisor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ARMCoreTests", dependencies: ["ARMCore"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher"], exclude: ["Fixtures"]),
+        .testTarget(name: "XenABITests", dependencies: ["XenABI"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "ARMCore", "XenABI", "Wire"]),
         .testTarget(name: "DeviceModelsTests", dependencies: ["DeviceModels", "Wire"]),
     ]
 )

@@ -1,0 +1,6 @@
+import XCTest
+import Hypervisor
+
+final class DomIDTests: XCTestCase {
+    func testSelfReferenceIsXensDOMIDSELF() { XCTAssertEqual(DomID.selfReference.rawValue, 0x7FF0) }
+}
