@@ -13,6 +13,7 @@ struct Xenarm: ParsableCommand {
             LaunchCommand.self, StatusCommand.self, KillCommand.self, RestartCommand.self, StopCommand.self,
             DeviceCommand.self,
             BenchCommand.self,
+            CPUCommand.self,
         ]
     )
 }
