@@ -9,6 +9,7 @@ struct Xenarm: ParsableCommand {
         abstract: "A Xen-ARM style hypervisor run as a multi-process emulator.",
         subcommands: [
             VersionCommand.self,
+            CPUCommand.self,
         ]
     )
 }

@@ -54,8 +54,10 @@ public final class DecodeCache {
         codePages[Int(page >> 6)] & (1 << UInt64(page & 63)) != 0
     }
 
+    /// Marks `page` as holding decoded instructions (the run loop calls this when it decodes into a page whose
+    /// bit an invalidation cleared).
     @inline(__always)
-    private func markCode(_ page: UInt32) {
+    public func markCode(_ page: UInt32) {
         codePages[Int(page >> 6)] |= 1 << UInt64(page & 63)
     }
 
