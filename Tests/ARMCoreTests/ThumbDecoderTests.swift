@@ -56,6 +56,7 @@ final class ThumbDecoderTests: XCTestCase {
         XCTAssertEqual(t16(0xBE03), d16(.bkpt, imm: 3))
         XCTAssertEqual(t16(0xDEFF), d16(.udf, imm: 0xFF))
         XCTAssertEqual(t16(0xB672), d16(.cps, aux: 0x12))                       // cpsid i
+        XCTAssertEqual(t16(0xB675), d16(.cps, aux: 0x15))                       // cpsid af (A = bit 2, F = bit 0)
     }
 
     func testModifiedImmediatesExpandAndCarryOnlyWhenRotated() {

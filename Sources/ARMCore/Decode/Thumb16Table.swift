@@ -187,8 +187,9 @@ enum Thumb16Table {
         },
         ThumbRow("SETEND T1", "1011 0110 010 1 e ---") { f in Decoded(op: .setend, aux: UInt8(f["e"])) },
         ThumbRow("CPS T1", "1011 0110 011 m 0 aif") { f in
-            // aux: bits 0-2 = A, I, F to change; bit 4 = disable (CPSID, im = 1). No mode change from T1.
-            Decoded(op: .cps, aux: UInt8(f["a"] | f["i"] << 1 | f["f"] << 2 | f["m"] << 4))
+            // aux (as the CPS executor reads it): bit 2 = A, bit 1 = I, bit 0 = F to change; bit 4 = disable
+            // (CPSID, im = 1). No mode change from T1.
+            Decoded(op: .cps, aux: UInt8(f["a"] << 2 | f["i"] << 1 | f["f"] | f["m"] << 4))
         },
         ThumbRow("REV T1", "1011 1010 00 mmm ddd", reverse(.rev)),
         ThumbRow("REV16 T1", "1011 1010 01 mmm ddd", reverse(.rev16)),

@@ -472,11 +472,11 @@ enum Thumb32Table {
             Decoded(op: .msrBanked, rm: f.reg("n"), aux: UInt8(f["q"] << 4 | f["k"] | f["r"] << 5))
         },
         ThumbRow("CPS T2", "11110 0111 01 0 ---- | 10 - 0 - ee c aif mmmmm") { f in
-            // aux: bits 0-2 = A, I, F to change; bit 3 = change mode; bit 4 = disable (imod = 11). imod = 01 is
+            // aux: bit 2 = A, bit 1 = I, bit 0 = F to change; bit 3 = change mode; bit 4 = disable (imod = 11). imod = 01 is
             // UNPREDICTABLE; imod = 00 with M = 0 is the hint space (rows below).
             let imod = f["e"]
             if imod == 0b01 { return Decoded(op: .unpredictable) }
-            let aif = imod == 0 ? 0 : f["a"] | f["i"] << 1 | f["f"] << 2
+            let aif = imod == 0 ? 0 : f["a"] << 2 | f["i"] << 1 | f["f"]
             let aux = aif | f["c"] << 3 | (imod == 0b11 ? 1 << 4 : 0)
             return Decoded(op: .cps, aux: UInt8(aux), imm: f["c"] == 1 ? f["m"] : 0)
         },

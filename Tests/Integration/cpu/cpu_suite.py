@@ -6,7 +6,7 @@ import os
 import pathlib
 import subprocess
 
-ISAS = ["arm"]
+ISAS = ["arm", "thumb"]
 
 VARIANTS = [f"{isa}-{opt}" for isa in ISAS for opt in ("O0", "O2")]
 

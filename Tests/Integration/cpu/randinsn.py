@@ -478,14 +478,20 @@ class Gen:
             used = {n, t}
         s = self.reg(*used)
         base = 8 + 8 * self.r.randrange((WINDOW - 16) // 8)
+        addr = f"[r{n}]"
+        if self.thumb and size == "" and self.r.random() < 0.5:
+            # T32 LDREX/STREX carry a word offset (imm8:00); A32 has none.
+            off = 4 * self.r.randrange(base // 4)
+            base -= off
+            addr = f"[r{n}, #{off}]"
         setup = self.set_addr(n, base)
         k = self.r.randrange(3)
         if k == 0:   # a load-exclusive then a store-exclusive to the same address: the store succeeds (0)
-            body = [f"ldrex{size} {rt}, [r{n}]", f"add r{t}, r{t}, #1", f"strex{size} r{s}, {rt}, [r{n}]"]
+            body = [f"ldrex{size} {rt}, {addr}", f"add r{t}, r{t}, #1", f"strex{size} r{s}, {rt}, {addr}"]
         elif k == 1:  # CLREX then a store-exclusive: the store fails (1) and memory is unchanged
-            body = ["clrex", f"strex{size} r{s}, {rt}, [r{n}]"]
+            body = ["clrex", f"strex{size} r{s}, {rt}, {addr}"]
         else:
-            body = [f"ldrex{size} {rt}, [r{n}]"]
+            body = [f"ldrex{size} {rt}, {addr}"]
         if k == 0 or k == 2:
             body.append("clrex")
         return Item("excl", body, setup=setup, it_ok=False)
