@@ -28,3 +28,13 @@ test: build guests
 bench-wire: bootstrap
 	$(SWIFT_BUILD) --product xenarm
 	$(BIN) bench wire
+
+# Random ARM/Thumb instruction sequences against qemu-arm (Tests/Integration/cpu/randinsn.py).
+# N = programs of 100 blocks x 24 instructions; ISA = arm or thumb. Needs the release build (`make build`).
+N    ?= 10
+SEED ?= 1
+ISA  ?= arm
+.PHONY: fuzz-cpu
+fuzz-cpu:
+	$(SWIFT_BUILD) --product xenarm
+	XENARM=$(CURDIR)/$(BIN) $(PYTHON) Tests/Integration/cpu/randinsn.py --isa $(ISA) --seed $(SEED) --programs $(N)

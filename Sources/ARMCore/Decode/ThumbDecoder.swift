@@ -17,9 +17,6 @@ public enum ThumbDecoder {
     /// Decodes one T32 instruction. `hw1` is the first halfword; `hw2` the second for a 32-bit encoding
     /// (ignored for 16-bit ones). Never traps: unknown encodings give `Decoded.undefined(length:)`.
     public static func decode(_ hw1: UInt16, _ hw2: UInt16) -> Decoded {
-        if isThumb32(hw1) {
-            return .undefined(length: 4)
-        }
-        return .undefined(length: 2)
+        isThumb32(hw1) ? Thumb32Table.decode(hw1, hw2) : Thumb16Table.decode(hw1)
     }
 }
