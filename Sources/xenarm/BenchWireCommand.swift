@@ -170,14 +170,13 @@ struct BenchWireWorkerCommand: ParsableCommand {
         }
         let c = BenchCase(pattern: mode == "roundtrip" ? .roundTrip : .throughput, transport: transport, size: size,
                           count: count)
-        let cpuStart = processCPUSeconds()
-        let seconds = variant == .framed
+        let time = variant == .framed
             ? try Self.runFramed(c, count: count) : try Self.runSwift(c, count: count, borrowed: variant == .borrowed)
-        let cpu = processCPUSeconds() - cpuStart
-        print(Int64(seconds * 1e9), Int64(cpu * 1e9))
+        print(Int64(time.wall * 1e9), Int64(time.cpu * 1e9))
     }
 
-    private static func runSwift(_ c: BenchCase, count: Int, borrowed: Bool) throws -> Double {
+    /// Wall and CPU time are taken around the timed part only, as in the C program.
+    private static func runSwift(_ c: BenchCase, count: Int, borrowed: Bool) throws -> RunTime {
         let context = try ZMQContext(defaultLingerMilliseconds: 0)
         let server = try EchoThread(context: context, transport: c.transport, pattern: c.pattern,
                                     count: BenchCase.warmup + count, borrowed: borrowed)
@@ -188,6 +187,7 @@ struct BenchWireWorkerCommand: ParsableCommand {
             try dealer.send(payload)
             _ = try dealer.receive()
         }
+        let cpuStart = processCPUSeconds()
         let start = ContinuousClock.now
         switch c.pattern {
         case .roundTrip:
@@ -200,20 +200,23 @@ struct BenchWireWorkerCommand: ParsableCommand {
             _ = try dealer.receive()
         }
         let elapsed = ContinuousClock.now - start
+        let cpu = processCPUSeconds() - cpuStart
         server.join()
-        return elapsed.seconds
+        return RunTime(wall: elapsed.seconds, cpu: cpu)
     }
 
-    private static func runFramed(_ c: BenchCase, count: Int) throws -> Double {
+    private static func runFramed(_ c: BenchCase, count: Int) throws -> RunTime {
         let context = try ZMQContext(defaultLingerMilliseconds: 0)
         let server = try FramedEchoThread(context: context, transport: c.transport)
         defer { server.stop() }
         let client = try RequestClient(context: context, connect: server.endpoint, timeout: .seconds(5), attempts: 1)
         let request = DiskRequest(op: .read, requestID: 0, firstSector: 0, sectorCount: 0)
         for _ in 0 ..< BenchCase.warmup { _ = try client.call(request, expecting: DiskResponse.self) }
+        let cpuStart = processCPUSeconds()
         let start = ContinuousClock.now
         for _ in 0 ..< count { _ = try client.call(request, expecting: DiskResponse.self) }
-        return (ContinuousClock.now - start).seconds
+        let elapsed = ContinuousClock.now - start
+        return RunTime(wall: elapsed.seconds, cpu: processCPUSeconds() - cpuStart)
     }
 
 }
@@ -336,6 +339,11 @@ private final class FramedEchoThread: @unchecked Sendable {
 struct RunTime {
     var wall: Double
     var cpu: Double
+
+    init(wall: Double, cpu: Double) {
+        self.wall = wall
+        self.cpu = cpu
+    }
 
     /// Parses "ELAPSED_NS CPU_NS".
     init?(_ line: String) {
