@@ -86,3 +86,20 @@ def test_sigterm_stops_the_model_cleanly(xenarm, tmp_path):
     model = DiskModel(xenarm, tmp_path, 1 << 20).start()
     assert model.stop() == 0
     assert "requests=0" in model.log_text()
+
+
+def test_a_tcp_port_in_use_is_one_line_naming_the_endpoint(xenarm, tmp_path):
+    import socket
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        run = subprocess.run([xenarm, "device", "disk", "--name", "d0", "--endpoint", f"tcp://127.0.0.1:{port}",
+                              "--image", str(tmp_path / "d.img"), "--size", "4096", "--create"],
+                             capture_output=True, text=True, timeout=30)
+    finally:
+        taken.close()
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"tcp://127.0.0.1:{port}" in lines[0] and "in use" in lines[0], run.stderr
