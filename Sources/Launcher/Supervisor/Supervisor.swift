@@ -62,6 +62,8 @@ public final class Supervisor {
         // Block the signals we read synchronously before libzmq starts its I/O threads, which inherit the mask.
         var mask = signals
         pthread_sigmask(SIG_BLOCK, &mask, nil)
+        // A vanished reader of our output is not a reason to stop supervising (children get SIGPIPE back).
+        signal(SIGPIPE, SIG_IGN)
         switch Result(catching: { () throws(ControlError) in try ControlSocket.router(binding: runDirectory.controlEndpoint) }) {
         case let .success(socket): router = socket
         case let .failure(error): throw SupervisorError.control(error.description)
@@ -390,6 +392,10 @@ public final class Supervisor {
         malformed += 1
         reply(peer, .failure(error))
         let now = Monotonic.milliseconds()
+        if malformedLogged.count > 1024 {
+            // Every CLI connection is a new peer id: forget the ones whose second has passed.
+            malformedLogged = malformedLogged.filter { now - $0.value < 1000 }
+        }
         if now - (malformedLogged[peer] ?? Int.min / 2) >= 1000 {
             malformedLogged[peer] = now
             let who = String(decoding: peer.prefix(32), as: UTF8.self).unicodeScalars
@@ -432,7 +438,9 @@ public final class Supervisor {
 
     private func event(_ who: String, _ text: String) {
         let elapsed = Double(Monotonic.milliseconds() - origin) / 1000
-        FileHandle.standardOutput.write(Data((String(format: "[%8.3f] ", elapsed) + "\(who) \(text)\n").utf8))
+        // write(2), not FileHandle: a closed terminal or pipe must not take the launcher (and so every child) down.
+        let line = String(format: "[%8.3f] ", elapsed) + "\(who) \(text)\n"
+        _ = line.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
     }
 
     /// A waitpid(2) status (WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift cannot import as macros).

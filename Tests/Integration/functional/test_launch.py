@@ -158,3 +158,13 @@ def test_sigterm_to_the_launcher_stops_everything_and_exits_143(xenarm, repo, tm
     stops = [who for _, who, what in launch.events() if what.startswith("stopped (")]
     assert stops == ["exercise", "disk0"]
     assert not any(pid_is_running(p["pid"]) for p in state["processes"])
+
+
+def test_a_closed_output_pipe_does_not_stop_the_launcher(xenarm, repo, tmp_path):
+    topology = copy_topology(repo, TOPOLOGY, tmp_path, **{"requests: 3000": "requests: 300"})
+    process = subprocess.Popen([xenarm, "launch", str(topology), "--run-dir", str(tmp_path / "run")],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process.stdout.close()  # as `xenarm launch ... | head -1` would, before the launcher prints anything else
+    assert process.wait(90) == 0
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert {p["name"]: p["state"] for p in state["processes"]} == {"disk0": "stopped", "exercise": "exited"}
