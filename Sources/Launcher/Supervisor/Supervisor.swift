@@ -175,7 +175,7 @@ public final class Supervisor {
             }
         }
         if p.state == .exited && isInStartup(p) {
-            stopReason = .failure(.gaveUpDuringStartup(name: p.name, lastExit: exit.description,
+            stopReason = .failure(.exitedDuringStartup(name: p.name, lastExit: exit.description,
                                                        log: runDirectory.log(of: p.name)))
         }
     }
