@@ -208,3 +208,14 @@ def test_a_process_that_is_never_restarted_and_ends_during_start_up_fails_the_la
     assert result.stderr == (f"xenarm: disk0 ended during start-up (exit 1) and its policy does not restart it; "
                              f"see {tmp_path}/run/logs/disk0.log\n")
     assert "exercise" not in result.stdout, "nothing after the failed process is started"
+
+
+def test_a_process_not_ready_in_time_fails_the_launch_with_a_clear_error(xenarm, repo, tmp_path):
+    # No disk model can bind, open its image and report within 1 ms of being spawned.
+    topology = copy_topology(repo, TOPOLOGY, tmp_path)
+    result = subprocess.run([xenarm, "launch", str(topology), "--run-dir", str(tmp_path / "run"),
+                             "--ready-timeout", "0.001"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == f"xenarm: disk0 did not report ready within 0.001s (see {tmp_path}/run/logs/disk0.log)\n"
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert [(p["name"], p["state"]) for p in state["processes"]] == [("disk0", "stopped"), ("exercise", "pending")]
