@@ -22,3 +22,9 @@ run: build guests
 test: build guests
 	swift test -c release --skip-build
 	XENARM=$(CURDIR)/$(BIN) $(PYTHON) -m pytest -q Tests/Integration
+
+# The Wire benchmark (docs/benchmarks.md, "Wire"): the Swift layer against raw libzmq, side by side.
+.PHONY: bench-wire
+bench-wire: bootstrap
+	$(SWIFT_BUILD) --product xenarm
+	$(BIN) bench wire

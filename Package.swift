@@ -20,7 +20,8 @@ let package = Package(
         // The system libzmq (Debian libzmq3-dev), found by pkg-config. Only Wire imports it.
         .systemLibrary(name: "CZMQ", path: "Sources/CZMQ", pkgConfig: "libzmq",
                        providers: [.apt(["libzmq3-dev"])]),
-        .target(name: "Wire", dependencies: ["CZMQ", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Wire", dependencies: ["CZMQ", .product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"]),
         .target(name: "ARMCore", swiftSettings: fastCore),
         .target(name: "DeviceModels", dependencies: ["Wire", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Launcher", dependencies: [

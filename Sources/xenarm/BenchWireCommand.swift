@@ -5,17 +5,19 @@ import Wire
 /// `xenarm bench wire`: the Wire layer against raw libzmq, same pattern, same run.
 ///
 /// For each case the C baseline (`bench/wire/zmq_baseline.c`, compiled here with `cc … -lzmq`) and the Swift
-/// layer run alternately `--repeats` times; the table shows the median of each and the ratio of their times
-/// (Swift/raw: 1.00 = no overhead, 1.10 = the 10 % budget). Both sides run a DEALER and a ROUTER in two threads
-/// of one process; receives go into zmq_msg_t (copied once into `[UInt8]` on the Swift side), sends come from
-/// a buffer. A last row measures a framed request through `RequestClient` → `RequestServer` against the raw
-/// round trip, to show what framing, decoding and the handler cost on top.
+/// layer run alternately `--repeats` times; the table shows the median of each, the median of the per-pair
+/// ratios of their times (Swift/raw: 1.00 = no overhead, 1.10 = the 10 % budget) and the ratio of the best
+/// runs (least disturbed by other load on a shared machine). Each run is a fresh process (the C program, or
+/// `xenarm bench wire-worker` for Swift) with a DEALER and a ROUTER in two threads; receives go into zmq_msg_t
+/// (copied once into `[UInt8]` by `ZMQSocket.receive()`, lent without a copy by `receive(borrowing:)`), sends
+/// come from a buffer. The last rows measure a framed request through `RequestClient` → `RequestServer`
+/// against the raw round trip, to show what framing, decoding and the handler cost on top.
 struct BenchWireCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wire", abstract: "ZeroMQ round trip and throughput: Swift Wire layer vs raw libzmq.")
 
-    @Option(help: "Runs per side and case; the median is reported.")
-    var repeats = 5
+    @Option(help: "Runs per side and case; medians and bests are reported.")
+    var repeats = 9
 
     @Option(help: "Multiplies every case's message count (e.g. 0.1 for a quick look).")
     var scale = 1.0
@@ -32,24 +34,28 @@ struct BenchWireCommand: ParsableCommand {
     func run() throws {
         let baseline = try compileBaseline()
         var rows: [[String]] = []
-        for c in BenchCase.all {
+        // Runs alternate raw, Swift, raw, Swift… and the ratio is the median of each pair's ratio, so a load
+        // change on this shared machine hits both sides of a pair alike.
+        func measure(_ c: BenchCase, label: String? = nil, _ swiftSide: (Int) throws -> Double) throws {
             let count = max(1, Int(Double(c.count) * scale))
             var raw: [Double] = [], swift: [Double] = []
             for _ in 0 ..< repeats {
                 raw.append(try runBaseline(baseline, c, count: count))
-                swift.append(try runSwift(c, count: count))
+                swift.append(try swiftSide(count))
             }
-            rows.append(row(c, count: count, raw: median(raw), swift: median(swift)))
+            let ratios = zip(swift, raw).map { $0 / $1 }
+            rows.append(row(c, count: count, raw: median(raw), swift: median(swift), ratio: median(ratios),
+                            best: swift.min()! / raw.min()!, label: label))
+        }
+        for c in BenchCase.all {
+            try measure(c) { try runWorker(.plain, c, count: $0) }
+        }
+        for c in BenchCase.all where c.pattern == .throughput && c.size == 65536 {
+            try measure(c, label: "throughput 64 KiB, borrowed receive") { try runWorker(.borrowed, c, count: $0) }
         }
         for transport in ["ipc", "tcp"] {
             let c = BenchCase(pattern: .roundTrip, transport: transport, size: 64, count: 20_000)
-            let count = max(1, Int(Double(c.count) * scale))
-            var raw: [Double] = [], framed: [Double] = []
-            for _ in 0 ..< repeats {
-                raw.append(try runBaseline(baseline, c, count: count))
-                framed.append(try runFramed(c, count: count))
-            }
-            rows.append(row(c, count: count, raw: median(raw), swift: median(framed), label: "framed request 64 B"))
+            try measure(c, label: "framed request 64 B") { try runWorker(.framed, c, count: $0) }
         }
         printTable(rows)
     }
@@ -67,58 +73,10 @@ struct BenchWireCommand: ParsableCommand {
         return output
     }
 
-    /// Seconds for the timed part, as printed by the C program (nanoseconds).
-    private func runBaseline(_ binary: String, _ c: BenchCase, count: Int) throws -> Double {
-        let mode = c.pattern == .roundTrip ? "roundtrip" : "throughput"
-        let (status, out) = try execute(binary, [mode, c.transport, String(c.size), String(count)])
-        guard status == 0, let ns = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ValidationError("baseline failed for \(c)")
-        }
-        return ns / 1e9
-    }
-
-    private func runSwift(_ c: BenchCase, count: Int) throws -> Double {
-        let context = try ZMQContext(defaultLingerMilliseconds: 0)
-        let server = try EchoThread(context: context, transport: c.transport, pattern: c.pattern,
-                                    count: BenchCase.warmup + count)
-        let dealer = try context.socket(.dealer)
-        try dealer.connect(server.endpoint)
-        let payload = [UInt8](repeating: 0, count: c.size)
-        for _ in 0 ..< BenchCase.warmup {
-            try dealer.send(payload)
-            _ = try dealer.receive()
-        }
-        let start = ContinuousClock.now
-        switch c.pattern {
-        case .roundTrip:
-            for _ in 0 ..< count {
-                try dealer.send(payload)
-                _ = try dealer.receive()
-            }
-        case .throughput:
-            for _ in 0 ..< count { try dealer.send(payload) }
-            _ = try dealer.receive()
-        }
-        let elapsed = ContinuousClock.now - start
-        server.join()
-        return elapsed.seconds
-    }
-
-    private func runFramed(_ c: BenchCase, count: Int) throws -> Double {
-        let context = try ZMQContext(defaultLingerMilliseconds: 0)
-        let server = try FramedEchoThread(context: context, transport: c.transport)
-        defer { server.stop() }
-        let client = try RequestClient(context: context, connect: server.endpoint, timeout: .seconds(5), attempts: 1)
-        let request = DiskRequest(op: .read, requestID: 0, firstSector: 0, sectorCount: 0)
-        for _ in 0 ..< BenchCase.warmup { _ = try client.call(request, expecting: DiskResponse.self) }
-        let start = ContinuousClock.now
-        for _ in 0 ..< count { _ = try client.call(request, expecting: DiskResponse.self) }
-        return (ContinuousClock.now - start).seconds
-    }
-
     // MARK: output
 
-    private func row(_ c: BenchCase, count: Int, raw: Double, swift: Double, label: String? = nil) -> [String] {
+    private func row(_ c: BenchCase, count: Int, raw: Double, swift: Double, ratio: Double, best: Double,
+                     label: String?) -> [String] {
         let name = label ?? (c.pattern == .roundTrip ? "round trip \(c.size) B" : "throughput \(c.size / 1024) KiB")
         func figure(_ seconds: Double) -> String {
             switch c.pattern {
@@ -128,11 +86,13 @@ struct BenchWireCommand: ParsableCommand {
                 return String(format: "%.0f MB/s (%.0f msg/s)", mbps, Double(count) / seconds)
             }
         }
-        return [name, c.transport, String(count), figure(raw), figure(swift), String(format: "%.3f", swift / raw)]
+        return [name, c.transport, String(count), figure(raw), figure(swift), String(format: "%.3f", ratio),
+                String(format: "%.3f", best)]
     }
 
     private func printTable(_ rows: [[String]]) {
-        let header = ["case", "transport", "messages", "raw libzmq (C)", "Swift Wire", "Swift/raw time"]
+        let header = ["case", "transport", "messages", "raw libzmq (C), median", "Swift Wire, median",
+                      "Swift/raw time (median of pairs)", "Swift/raw (best runs)"]
         if markdown {
             print("| " + header.joined(separator: " | ") + " |")
             print("|" + header.map { _ in " --- |" }.joined())
@@ -162,6 +122,101 @@ struct BenchWireCommand: ParsableCommand {
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+
+    /// Seconds for the timed part, as printed by the C program (nanoseconds).
+    private func runBaseline(_ binary: String, _ c: BenchCase, count: Int) throws -> Double {
+        let (status, out) = try execute(binary, [c.mode, c.transport, String(c.size), String(count)])
+        guard status == 0, let ns = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ValidationError("baseline failed for \(c)")
+        }
+        return ns / 1e9
+    }
+
+    /// The Swift side also runs in a fresh process of its own (`xenarm bench wire-worker`), with the same
+    /// arguments as the C program, so neither side gains from being an older or a newer process.
+    private func runWorker(_ variant: BenchWireWorkerCommand.Variant, _ c: BenchCase, count: Int) throws -> Double {
+        let (status, out) = try execute("/proc/self/exe", [
+            "bench", "wire-worker", variant.rawValue, c.mode, c.transport, String(c.size), String(count),
+        ])
+        guard status == 0, let ns = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ValidationError("Swift worker failed for \(c)")
+        }
+        return ns / 1e9
+    }
+}
+
+/// `xenarm bench wire-worker VARIANT MODE TRANSPORT SIZE COUNT`: the Swift side of one `bench wire` run, in
+/// its own process; prints the timed part in nanoseconds, like bench/wire/zmq_baseline.c.
+struct BenchWireWorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wire-worker", abstract: "One Swift-side run of `bench wire` (used by it).",
+        shouldDisplay: false)
+
+    enum Variant: String, ExpressibleByArgument {
+        /// ZMQSocket receive() (one copy into [UInt8]).
+        case plain
+        /// ZMQSocket receive(borrowing:) for the data part (no copy).
+        case borrowed
+        /// RequestClient.call → RequestServer → handler, with framing.
+        case framed
+    }
+
+    @Argument var variant: Variant
+    @Argument var mode: String
+    @Argument var transport: String
+    @Argument var size: Int
+    @Argument var count: Int
+
+    func run() throws {
+        guard ["roundtrip", "throughput"].contains(mode), ["ipc", "tcp"].contains(transport) else {
+            throw ValidationError("mode is roundtrip|throughput, transport ipc|tcp")
+        }
+        let c = BenchCase(pattern: mode == "roundtrip" ? .roundTrip : .throughput, transport: transport, size: size,
+                          count: count)
+        let seconds = variant == .framed
+            ? try Self.runFramed(c, count: count) : try Self.runSwift(c, count: count, borrowed: variant == .borrowed)
+        print(Int64(seconds * 1e9))
+    }
+
+    private static func runSwift(_ c: BenchCase, count: Int, borrowed: Bool) throws -> Double {
+        let context = try ZMQContext(defaultLingerMilliseconds: 0)
+        let server = try EchoThread(context: context, transport: c.transport, pattern: c.pattern,
+                                    count: BenchCase.warmup + count, borrowed: borrowed)
+        let dealer = try context.socket(.dealer)
+        try dealer.connect(server.endpoint)
+        let payload = [UInt8](repeating: 0, count: c.size)
+        for _ in 0 ..< BenchCase.warmup {
+            try dealer.send(payload)
+            _ = try dealer.receive()
+        }
+        let start = ContinuousClock.now
+        switch c.pattern {
+        case .roundTrip:
+            for _ in 0 ..< count {
+                try dealer.send(payload)
+                _ = try dealer.receive()
+            }
+        case .throughput:
+            for _ in 0 ..< count { try dealer.send(payload) }
+            _ = try dealer.receive()
+        }
+        let elapsed = ContinuousClock.now - start
+        server.join()
+        return elapsed.seconds
+    }
+
+    private static func runFramed(_ c: BenchCase, count: Int) throws -> Double {
+        let context = try ZMQContext(defaultLingerMilliseconds: 0)
+        let server = try FramedEchoThread(context: context, transport: c.transport)
+        defer { server.stop() }
+        let client = try RequestClient(context: context, connect: server.endpoint, timeout: .seconds(5), attempts: 1)
+        let request = DiskRequest(op: .read, requestID: 0, firstSector: 0, sectorCount: 0)
+        for _ in 0 ..< BenchCase.warmup { _ = try client.call(request, expecting: DiskResponse.self) }
+        let start = ContinuousClock.now
+        for _ in 0 ..< count { _ = try client.call(request, expecting: DiskResponse.self) }
+        return (ContinuousClock.now - start).seconds
+    }
+
 }
 
 /// One measured case: the same as the C baseline's arguments.
@@ -185,6 +240,7 @@ struct BenchCase: CustomStringConvertible {
     ]
 
     var description: String { "\(pattern) \(transport) \(size) B" }
+    var mode: String { pattern == .roundTrip ? "roundtrip" : "throughput" }
 
     func endpoint() -> String {
         transport == "ipc"
@@ -201,7 +257,7 @@ private final class EchoThread: @unchecked Sendable {
     private let ready = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
-    init(context: ZMQContext, transport: String, pattern: BenchCase.Pattern, count: Int) throws {
+    init(context: ZMQContext, transport: String, pattern: BenchCase.Pattern, count: Int, borrowed: Bool) throws {
         let bind = BenchCase(pattern: pattern, transport: transport, size: 0, count: 0).endpoint()
         Thread { [self] in
             defer { done.signal() }
@@ -212,6 +268,12 @@ private final class EchoThread: @unchecked Sendable {
                 ready.signal()
                 var last: [[UInt8]] = []
                 for i in 0 ..< count {
+                    if borrowed && pattern == .throughput && i >= BenchCase.warmup {
+                        // The identity is kept (to ack), the data only looked at in place.
+                        last[0] = try router.receive()
+                        _ = try router.receive(borrowing: { $0.count })
+                        continue
+                    }
                     last = try router.receiveMultipart()
                     if pattern == .roundTrip || i < BenchCase.warmup { try router.send(multipart: last) }
                 }

@@ -66,7 +66,7 @@ public final class SocketMonitor {
     }
 
     deinit {
-        zmq_socket_monitor(watched.handle, nil, 0)
+        if !watched.isClosed { zmq_socket_monitor(watched.handle, nil, 0) }
     }
 
     /// The next event, waiting up to `timeoutMilliseconds` (-1 = forever); nil on timeout.

@@ -10,7 +10,13 @@ import CZMQ
 /// The socket is closed by `close()` or when the last reference goes away; queued messages get the linger
 /// set at creation (`ZMQContext.defaultLingerMilliseconds`) to leave.
 public final class ZMQSocket {
-    let handle: UnsafeMutableRawPointer
+    private let rawHandle: UnsafeMutableRawPointer
+    /// libzmq's socket. Using a socket after `close()` is a bug in the caller (libzmq would read freed memory),
+    /// so it stops the process here rather than later and elsewhere.
+    var handle: UnsafeMutableRawPointer {
+        precondition(!closed, "ZMQSocket used after close()")
+        return rawHandle
+    }
     public let kind: SocketKind
     /// Kept so the context outlives its sockets (zmq_ctx_term waits for every socket to close).
     public let context: ZMQContext
@@ -18,7 +24,7 @@ public final class ZMQSocket {
 
     init(context: ZMQContext, kind: SocketKind) throws(WireError) {
         guard let h = zmq_socket(context.handle, kind.raw) else { throw WireError.last("zmq_socket") }
-        handle = h
+        rawHandle = h
         self.kind = kind
         self.context = context
         var linger = context.defaultLingerMilliseconds
@@ -27,12 +33,14 @@ public final class ZMQSocket {
 
     deinit { close() }
 
-    /// Closes the socket; later calls fail with ENOTSOCK. Idempotent.
+    /// Closes the socket (idempotent). Any later use of it is a programming error and traps.
     public func close() {
         guard !closed else { return }
         closed = true
-        zmq_close(handle)
+        zmq_close(rawHandle)
     }
+
+    public var isClosed: Bool { closed }
 
     // MARK: endpoints
 
