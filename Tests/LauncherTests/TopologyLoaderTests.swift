@@ -77,11 +77,35 @@ final class TopologyLoaderTests: XCTestCase {
         XCTAssertEqual(topology.devices.first?.kind, .terminal(log: "/srv/topologies/t.log"))
     }
 
+    func testAFileNameThatIsNoValidNameNeedsAnExplicitName() throws {
+        let yaml = "machine: {memory: 64MiB}\n"
+        XCTAssertThrowsError(try TopologyLoader.load(yaml: yaml, path: "/tmp/my topology.yaml", displayPath: "t.yaml")) {
+            XCTAssertEqual(($0 as? TopologyError)?.diagnostics.map(\.description), [
+                "t.yaml:1:1: error: the file name 'my topology' is not a valid topology name "
+                    + "(\(TopologyKeys.nameRule)): add 'name:'",
+            ])
+        }
+        XCTAssertEqual(try TopologyLoader.load(yaml: "name: mine\n" + yaml, path: "/tmp/my topology.yaml").name, "mine")
+    }
+
     func testAMissingFileIsOneDiagnosticWithoutAPosition() {
         XCTAssertThrowsError(try TopologyLoader.load(path: "/nonexistent/topology.yaml", displayPath: "t.yaml")) {
             let diagnostics = ($0 as? TopologyError)?.diagnostics ?? []
             XCTAssertEqual(diagnostics.map(\.description), ["t.yaml: error: no such file"])
             XCTAssertEqual(diagnostics.first?.kind, .unreadableFile)
+        }
+    }
+
+    func testDevicesAndOversizedFilesAreRefusedWithoutReadingThem() throws {
+        XCTAssertThrowsError(try TopologyLoader.load(path: "/dev/zero")) {
+            XCTAssertEqual(($0 as? TopologyError)?.description, "/dev/zero: error: is not a regular file")
+        }
+        let big = FileManager.default.temporaryDirectory.appendingPathComponent("xenarm-big-\(getpid()).yaml")
+        defer { try? FileManager.default.removeItem(at: big) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: big.path, contents: Data(count: 5 << 20)))
+        XCTAssertThrowsError(try TopologyLoader.load(path: big.path, displayPath: "big.yaml")) {
+            XCTAssertEqual(($0 as? TopologyError)?.description,
+                           "big.yaml: error: is 5 MiB, more than the 4 MiB a topology file may have")
         }
     }
 

@@ -104,13 +104,13 @@ public enum TopologyKeys {
 
     public static let all: [TopologyKey] = [
         // Top level
-        .init(section: .topLevel, name: "name", type: .string, presence: .optional(default: "file name without extension"),
+        .init(section: .topLevel, name: "name", type: .name, presence: .optional(default: "file name without extension"),
               meaning: "Name of the topology, shown by status output."),
         .init(section: .topLevel, name: "machine", type: .mapping(.machine), presence: .required,
               meaning: "The emulated machine."),
         .init(section: .topLevel, name: "xenstored", type: .mapping(.xenstored),
               presence: .optional(default: "none; required when there are backends"),
-              meaning: "The xenstore daemon (Dom0). `xenstored: {}` runs it with defaults."),
+              meaning: "The xenstore daemon (Dom0). `xenstored: {}` or `xenstored:` alone runs it with defaults."),
         .init(section: .topLevel, name: "domains", type: .list(.domain), presence: .optional(default: "`[]`"),
               meaning: "Guests (DomU), given domain ids 1, 2, … in file order."),
         .init(section: .topLevel, name: "devices", type: .list(.device), presence: .optional(default: "`[]`"),

@@ -6,7 +6,14 @@ import Yams
 /// Reading is three passes: YAML to `Node`s (a syntax error stops here, with its position); each section
 /// against the key table (`TopologyKeys`) into a `TopologyDraft`; then the checks that span entries and the
 /// file system (`TopologyChecks`). Diagnostics come back sorted by position.
+///
+/// It never starts processes or creates files (images and logs are made at launch by their owners), never traps on
+/// any file content, and never returns a model it could not fully validate. Adding a key means one row in
+/// `TopologyKeys.all`, reading it here, a use in `Fixtures/good/full.yaml`, and `xenarm check --keys` in the docs.
 public enum TopologyLoader {
+    /// A topology of a thousand processes is under 200 KiB; 4 MiB leaves room and bounds what is read.
+    public static let maxFileBytes: UInt64 = 4 << 20
+
     /// Loads the file at `path`. Messages name it `displayPath` (default: `path` as given), and show paths
     /// inside it the same way, so `xenarm check Topologies/x.yaml` prints paths the user can open.
     public static func load(path: String, displayPath: String? = nil) throws(TopologyError) -> Topology {
@@ -21,6 +28,15 @@ public enum TopologyLoader {
             reason = nil
         }
         if let reason { throw unreadable(display, reason) }
+        // A FIFO or a device (`/dev/zero`) would be read forever: only regular files, and not huge ones.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw unreadable(display, "is not a regular file")
+        }
+        if let size = (attributes?[.size] as? NSNumber)?.uint64Value, size > maxFileBytes {
+            throw unreadable(display, "is \(TopologyUnits.formatSize(size)), more than the "
+                                 + "\(TopologyUnits.formatSize(maxFileBytes)) a topology file may have")
+        }
         guard let data = FileManager.default.contents(atPath: path) else { throw unreadable(display, "cannot read file") }
         guard let text = String(data: data, encoding: .utf8) else { throw unreadable(display, "file is not UTF-8 text") }
         return try load(yaml: text, path: path, displayPath: display)
@@ -55,7 +71,8 @@ public enum TopologyLoader {
 
     private static func compose(_ yaml: String, sink: DiagnosticSink) -> Node? {
         do {
-            guard let root = try Yams.compose(yaml: yaml) else {
+            // `.basic`: scalars are classified by `ScalarValue`, so Yams need not run its tag regexes on each one.
+            guard let root = try Yams.compose(yaml: yaml, .basic) else {
                 sink.error(.missingKey, at: .start, "the file is empty: a topology needs at least 'machine:'")
                 return nil
             }
@@ -72,9 +89,14 @@ public enum TopologyLoader {
             case let .reader(problem, offset, _, yaml):
                 sink.error(.yamlSyntax, at: position(ofOffset: offset, in: yaml), "invalid YAML: \(problem)")
             case let .duplicatedKeysInMapping(duplicates, context):
+                let first = Position(line: context.mark.line, column: context.mark.column)
                 let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-                sink.error(.yamlSyntax, at: Position(line: context.mark.line, column: context.mark.column),
-                           "invalid YAML: key \(names) appears more than once in this mapping")
+                if let key = duplicates.first, let again = repeatedBlockKey(key, after: first, in: yaml) {
+                    sink.error(.yamlSyntax, at: again,
+                               "invalid YAML: key \(names) appears more than once in this mapping (first at \(first.text))")
+                } else {
+                    sink.error(.yamlSyntax, at: first, "invalid YAML: key \(names) appears more than once in this mapping")
+                }
             default:
                 sink.error(.yamlSyntax, at: .start, "invalid YAML: \(error)")
             }
@@ -83,6 +105,27 @@ public enum TopologyLoader {
             sink.error(.yamlSyntax, at: .start, "invalid YAML: \(error)")
             return nil
         }
+    }
+
+    /// Yams reports a duplicate key at its first occurrence; the offending one is the repeat. In a block mapping
+    /// the repeat starts a later line at the same column, before any line indented less (the mapping's end).
+    /// Flow mappings (`{a: 1, a: 2}`) are not searched: the first occurrence is reported for them.
+    private static func repeatedBlockKey(_ key: String, after first: Position, in yaml: String) -> Position? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first.line >= 1, first.line <= lines.count else { return nil }
+        let indent = first.column - 1
+        for index in first.line..<lines.count {
+            let line = lines[index]
+            let body = line.drop(while: { $0 == " " })
+            if body.isEmpty || body.hasPrefix("#") { continue }
+            let column = line.count - body.count
+            if column < indent { return nil }
+            if column == indent, body.hasPrefix(key),
+               body.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") {
+                return Position(line: index + 1, column: column + 1)
+            }
+        }
+        return nil
     }
 
     /// libyaml's reader reports a byte offset; count lines and columns (in Unicode scalars) up to it.
@@ -105,7 +148,12 @@ public enum TopologyLoader {
         guard let top = Fields(root, section: .topLevel, subject: "the topology", sink: sink, paths: paths) else {
             return draft
         }
-        if let name = top.string("name") { draft.name = name.value }
+        if top.has("name") {
+            if let name = top.name("name") { draft.name = name.value }
+        } else if !TopologyKeys.isValidName(defaultName) {
+            sink.error(.badName, at: .start, "the file name '\(defaultName)' is not a valid topology name "
+                           + "(\(TopologyKeys.nameRule)): add 'name:'")
+        }
         if let node = top.value("machine"),
            let fields = Fields(node, section: .machine, subject: "machine", sink: sink, paths: paths) {
             draft.machine = .init(position: node.position, memory: fields.size("memory"),

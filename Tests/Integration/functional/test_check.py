@@ -69,3 +69,15 @@ def test_keys_prints_the_table_docs_carry(xenarm, repo):
     docs = (repo / "docs" / "topology.md").read_text()
     for block in result.stdout.strip().split("\n\n"):
         assert block in docs, block
+
+
+def test_docs_full_example_passes_once_its_files_exist(xenarm, repo, tmp_path):
+    """The example in docs/topology.md is valid: only its kernel and existing image are swapped for fixture files."""
+    docs = (repo / "docs" / "topology.md").read_text()
+    example = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
+    example = example.replace("../Guests/build/minios.elf", str(FIXTURES / "kernels" / "minimal.elf"))
+    example = example.replace("images/web.img", str(FIXTURES / "images" / "disk-4k.img"))
+    (tmp_path / "two-guests.yaml").write_text(example)
+    result = check(xenarm, "two-guests.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "two-guests.yaml: ok (2 domains, 3 devices, 3 backends, 1 workloads)\n"
