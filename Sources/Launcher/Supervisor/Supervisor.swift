@@ -325,6 +325,8 @@ public final class Supervisor {
         switch message {
         case let .ready(name, pid, endpoint):
             guard let p = processes.first(where: { $0.name == name }), p.pid == pid else { return }
+            // The deadline is strict: a report read after it is late, whatever the poll order (fireTimers acts).
+            if let deadline = p.readyDeadline, Monotonic.milliseconds() >= deadline { return }
             if p.state == .starting {
                 p.state = .ready
                 p.readyDeadline = nil
