@@ -38,7 +38,8 @@ int main(int argc, char **argv) {
   out("fib "); outu((unsigned)fib(24)); out("\n");
   for (int i = 0; i < argc; i++) { out(argv[i]); out("|"); }
   out("\n");
-  long long a = -123456789012345LL; out("div "); outu((unsigned)(a / 1000)); out(" "); outu((unsigned)(a % 1000)); out("\n");
+  long long a = -123456789012345LL * argc; out("mul64 "); outu((unsigned)(a * 7 >> 20)); out(" "); outu((unsigned)(a >> 33)); out("\n");
+  int q = -1000003 * argc; out("div "); outu((unsigned)(q / 7)); out(" "); outu((unsigned)(q % 7)); out(" "); outu(4000000000u / (unsigned)argc); out("\n");
   return argc + 40;
 }
 """
