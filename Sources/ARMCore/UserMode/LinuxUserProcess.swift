@@ -207,7 +207,7 @@ public final class LinuxUserProcess: CPUHost {
     }
 
     func kill(signal: Int32, _ name: String, detail: String) {
-        termination = .signaled(signal, reason: "qemu: uncaught target signal \(signal) (\(name)) - core dumped (\(detail))")
+        termination = .signaled(signal, reason: "xenarm: uncaught target signal \(signal) (\(name)): \(detail)")
     }
 
     public func counter() -> UInt64 {
