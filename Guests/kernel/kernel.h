@@ -70,6 +70,7 @@ int grant_end_access(uint32_t ref);
 extern uint32_t user_window_start, user_window_end;
 void mm_init(void);
 int mm_map_page(uint32_t va, uint32_t pa, uint32_t domain, int writable); /* then tlb_flush */
+int mm_unmap_page(uint32_t va);
 int mm_install(void);                                                     /* set_ttbr + flush */
 uint32_t *mm_l1_table(void);
 
@@ -81,6 +82,7 @@ struct xenarm_trap_frame *task_syscall(struct xenarm_trap_frame *frame);
 struct xenarm_trap_frame *task_fault(struct xenarm_trap_frame *frame);
 struct xenarm_trap_frame *task_reschedule(struct xenarm_trap_frame *frame);
 void task_timer_tick(void);
+int task_last_fault(int pid, struct fault_record *out); /* 0 if task pid was killed by a fault */
 extern int task_exit_codes_sum;
 
 /* The program linked with the kernel (apps/<name>/kernel.c): runs in virtual kernel mode after boot.

@@ -52,6 +52,16 @@ int mm_map_page(uint32_t va, uint32_t pa, uint32_t domain, int writable)
     return 0;
 }
 
+int mm_unmap_page(uint32_t va)
+{
+    uint32_t entry = l1[va >> 20];
+    if ((entry & 3u) != 1u)
+        return -EINVAL;
+    ((uint32_t *)(entry & 0xfffffc00u))[(va >> 12) & 0xff] = 0;
+    HYPERVISOR_arch_pv(XENARM_PV_tlb_flush, XENARM_TLB_VA, va);
+    return 0;
+}
+
 int mm_install(void)
 {
     long rc = HYPERVISOR_arch_pv(XENARM_PV_set_ttbr, (uint32_t)l1, 0);

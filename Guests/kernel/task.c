@@ -19,6 +19,8 @@ struct task {
     enum task_state state;
     uint32_t pid;
     uint64_t wake_ns;
+    int faulted;
+    struct fault_record fault;
     struct xenarm_trap_frame frame;
 };
 
@@ -118,8 +120,18 @@ struct xenarm_trap_frame *task_fault(struct xenarm_trap_frame *frame)
             trap_kind_name(frame->kind), (unsigned)frame->pc, (unsigned)frame->fault_address,
             (unsigned)frame->fault_status);
     t->state = TASK_DEAD;
+    t->faulted = 1;
+    t->fault = (struct fault_record){frame->kind, frame->fault_address, frame->fault_status, frame->vmode};
     task_exit_codes_sum += 128 + (int)frame->kind;
     return pick_next();
+}
+
+int task_last_fault(int pid, struct fault_record *out)
+{
+    if (pid < 1 || pid > MAX_TASKS || !tasks[pid - 1].faulted)
+        return -1;
+    *out = tasks[pid - 1].fault;
+    return 0;
 }
 
 void task_timer_tick(void)
