@@ -1,6 +1,7 @@
 /*
- * 2-level event channels (xen/xen.h shared_info): shared_info is mapped over a page of our own RAM with
- * XENMEM_add_to_physmap(XENMAPSPACE_shared_info), as Linux does on Xen ARM. On ARM xen_ulong_t is 64 bits;
+ * 2-level event channels (xen/xen.h shared_info): shared_info is placed at a guest frame outside RAM
+ * (GUEST_SHARED_INFO_ADDR; xenarm refuses frames that would shadow RAM) with
+ * XENMEM_add_to_physmap(XENMAPSPACE_shared_info), then mapped in our page table. On ARM xen_ulong_t is 64 bits;
  * the bit arrays are handled as 32-bit words (little endian, so bit n is word n/32, bit n%32) which keeps the
  * atomics to LDREX/STREX on words.
  */
@@ -9,7 +10,6 @@
 
 #define MAX_PORTS 1024 /* handlers kept for ports below this; others stay masked */
 
-static uint8_t shared_info_storage[PAGE_SIZE] ALIGNED(PAGE_SIZE);
 struct shared_info *shared_info_page;
 
 static struct {
@@ -27,12 +27,14 @@ void events_init(void)
         .domid = DOMID_SELF,
         .space = XENMAPSPACE_shared_info,
         .idx = 0,
-        .gpfn = (uint32_t)shared_info_storage >> PAGE_SHIFT,
+        .gpfn = GUEST_SHARED_INFO_ADDR >> PAGE_SHIFT,
     };
     long rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
     if (rc != 0)
         panic("add_to_physmap(shared_info) = %ld", rc);
-    shared_info_page = (struct shared_info *)shared_info_storage;
+    if (mm_map_page(GUEST_SHARED_INFO_ADDR, GUEST_SHARED_INFO_ADDR, XENARM_DOMAIN_KERNEL, 1) != 0)
+        panic("no page table room for shared_info");
+    shared_info_page = (struct shared_info *)GUEST_SHARED_INFO_ADDR;
     /* Every port starts masked until a handler is bound. */
     uint32_t *mask = mask_words();
     for (uint32_t i = 0; i < sizeof shared_info_page->evtchn_mask / 4; i++)

@@ -31,9 +31,9 @@ void kernel_boot(uint32_t domid, uint32_t ram_size, const char *cmdline)
                                  (uint32_t)&kernel_stack[sizeof kernel_stack]);
     if (rc != 0)
         panic("set_vectors = %ld", rc);
+    mm_init(); /* the table is built first: shared_info and grant frames get entries in it */
     events_init();
     time_init();
-    mm_init();
     rc = mm_install();
     if (rc != 0)
         panic("set_ttbr = %ld", rc);

@@ -28,10 +28,14 @@ void mm_init(void)
     user_window_start = (uint32_t)__user_start;
     user_window_end = (uint32_t)__user_end;
     memset(l1, 0, sizeof l1);
-    for (uint32_t pa = GUEST_RAM_BASE; pa - GUEST_RAM_BASE < kernel_ram_size; pa += SECTION_SIZE) {
+    /* Whole MiBs of RAM as sections; a last partial MiB page by page (a section may not reach past RAM). */
+    uint32_t end = GUEST_RAM_BASE + kernel_ram_size, pa;
+    for (pa = GUEST_RAM_BASE; end - pa >= SECTION_SIZE; pa += SECTION_SIZE) {
         uint32_t dom = pa >= user_window_start && pa < user_window_end ? XENARM_DOMAIN_USER : XENARM_DOMAIN_KERNEL;
         l1[pa >> 20] = L1_SECTION(pa, dom);
     }
+    for (; pa < end; pa += PAGE_SIZE)
+        mm_map_page(pa, pa, XENARM_DOMAIN_KERNEL, 1);
 }
 
 int mm_map_page(uint32_t va, uint32_t pa, uint32_t domain, int writable)

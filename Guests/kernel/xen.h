@@ -26,6 +26,8 @@ enum xen_errno_value {
 #define GUEST_RAM_BASE      0x40000000u
 #define GUEST_GNTTAB_ADDR   0x38000000u
 #define GUEST_MAGIC_ADDR    0x39000000u
+/* Where this kernel asks for shared_info: outside RAM, past the magic pages (its own choice, as on Xen ARM). */
+#define GUEST_SHARED_INFO_ADDR 0x39100000u
 #define PAGE_SIZE           4096u
 #define PAGE_SHIFT          12
 

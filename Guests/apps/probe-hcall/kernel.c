@@ -69,9 +69,9 @@ static void fixed_cases(void)
 
     check("memory_op-bad-cmd", HYPERVISOR_memory_op(99, NULL), -ENOSYS);
     check("memory_op-add-to-physmap-bad-ptr", HYPERVISOR_memory_op(XENMEM_add_to_physmap, (void *)BAD_PTR), -EFAULT);
-    struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = 99, .idx = 0, .gpfn = 0x39100};
+    struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = 99, .idx = 0, .gpfn = 0x39200};
     check("add-to-physmap-bad-space", HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp), -EINVAL);
-    xatp = (struct xen_add_to_physmap){.domid = 7, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = 0x39100};
+    xatp = (struct xen_add_to_physmap){.domid = 7, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = 0x39200};
     check("add-to-physmap-other-dom", HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp), -EPERM);
     xatp = (struct xen_add_to_physmap){.domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = 4096, .gpfn = 0x38100};
     check("add-to-physmap-grant-idx-too-big", HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp), -EINVAL);
