@@ -23,8 +23,12 @@ __attribute__((weak)) int program_after_tasks(void)
 void NORETURN kernel_boot(uint32_t domid, uint32_t ram_size, const char *cmdline);
 void kernel_boot(uint32_t domid, uint32_t ram_size, const char *cmdline)
 {
+    extern char __image_end[];
     kernel_domid = domid;
     kernel_ram_size = ram_size;
+    if ((uint32_t)__image_end - GUEST_RAM_BASE > ram_size)
+        panic("RAM of %u KiB is too small for this image (needs %u KiB)", (unsigned)(ram_size >> 10),
+              (unsigned)(((uint32_t)__image_end - GUEST_RAM_BASE) >> 10));
     kprintf("xenarm-minios: domid=%u ram=%uKiB cmdline=\"%s\"\n", (unsigned)domid, (unsigned)(ram_size >> 10), cmdline);
 
     long rc = HYPERVISOR_arch_pv(XENARM_PV_set_vectors, (uint32_t)&trap_vectors,
