@@ -84,6 +84,8 @@ public final class Hypervisor: @unchecked Sendable {
     /// Ends `domain` (shutdown, crash, destroy): only it. The first end wins.
     public func endDomain(_ domain: Domain, _ state: DomainState) {
         guard domain.end(state) else { return }
+        eventChannels.removeDomain(domain.id)
+        grantTables.remove(domain.id)
         ConsoleIO.flush(domain, self)
         scheduler.domainEnded(domain)
         onDomainEnded?(domain, state)

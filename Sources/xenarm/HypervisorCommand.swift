@@ -56,7 +56,11 @@ struct HypervisorCommand: ParsableCommand {
             box.control?.post(.console(name: box.name, domain: domain.name, line: line))
         }
         hypervisor.onDomainEnded = { domain, state in
-            Hypervisor.printLine("\(box.name): domain \(domain.name) (id \(domain.id.rawValue)) ended: \(state.reason)")
+            let c = domain.counters
+            Hypervisor.printLine("\(box.name): domain \(domain.name) (id \(domain.id.rawValue)) ended: \(state.reason) "
+                + "(instructions=\(c[.instructions]) run_ns=\(c[.runNanoseconds]) hypercalls=\(c[.hypercalls]) "
+                + "hypercall_errors=\(c[.hypercallErrors]) traps=\(c[.trapsDelivered]) "
+                + "isolation_faults=\(c[.isolationFaults]))")
             box.control?.post(.domain(name: box.name, domain: domain.name, id: Int(domain.id.rawValue), state: state.reason))
         }
         box.name = process.name

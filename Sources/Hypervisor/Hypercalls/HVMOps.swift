@@ -9,7 +9,7 @@ enum HVMOps {
         case HVMCommand.getParam:
             guard let b = call.space.copyIn(from: arg, count: XenLayout.HVMParam.size) else { return .error(.EFAULT) }
             let domid = b.halfword(at: XenLayout.HVMParam.domid)
-            if let e = MemoryOps.checkSelf(domid, vcpu.domain, vcpu.hypervisor) { return .error(e) }
+            if let e = MemoryOps.checkSelf(domid, vcpu.domain) { return .error(e) }
             let index = b.word(at: XenLayout.HVMParam.index)
             guard let value = vcpu.domain.hvmParams[index] else { return .error(.EINVAL) }
             let bytes = [UInt8].littleEndian(value, count: 8)
