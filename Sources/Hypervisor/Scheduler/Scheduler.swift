@@ -103,8 +103,21 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// Host ns a capped domain may run per window.
+    private func allowance(_ d: Domain) -> UInt64 { options.capWindowNanoseconds * UInt64(d.cap) / 100 }
+
     private func overCap(_ d: Domain) -> Bool {
-        d.cap > 0 && (usage[d.id] ?? 0) >= options.capWindowNanoseconds * UInt64(d.cap) / 100
+        d.cap > 0 && (usage[d.id] ?? 0) >= allowance(d)
+    }
+
+    /// The instruction budget of `v`'s next slice: the full slice, or for a capped domain no more than what
+    /// its remaining allowance buys at the rate it last ran.
+    private func budget(_ v: VCPU) -> Int {
+        let d = v.domain
+        guard d.cap > 0, v.instructionsPerMicrosecond > 0 else { return options.sliceInstructions }
+        let left = allowance(d) - min(allowance(d), usage[d.id] ?? 0)
+        let affordable = Double(left) / 1000 * v.instructionsPerMicrosecond
+        return max(1000, min(options.sliceInstructions, Int(affordable)))
     }
 
     private func loop() {
@@ -134,16 +147,28 @@ public final class Scheduler: @unchecked Sendable {
             }
             if now &- windowStart >= options.capWindowNanoseconds {
                 windowStart = now
-                usage = [:]
+                // A capped domain's overshoot (its last slice ran past its allowance) is carried into the next
+                // window, as Xen's credit scheduler carries negative credit: the long-run share stays at the cap.
+                var carried: [DomID: UInt64] = [:]
+                for v in vcpus where v.domain.cap > 0 {
+                    let used = usage[v.domain.id] ?? 0, allowed = allowance(v.domain)
+                    if used > allowed { carried[v.domain.id] = min(used - allowed, allowed) }
+                }
+                usage = carried
                 condition.broadcast()
             }
             let candidates = vcpus.filter { $0.runState == .runnable && !overCap($0.domain) }
             if let v = candidates.min(by: { $0.virtualRuntime < $1.virtualRuntime }) {
                 v.runState = .running
+                let slice = budget(v)
                 condition.unlock()
                 let t0 = clock.now()
-                let outcome = v.runSlice(budget: options.sliceInstructions)
+                let retired = v.cpu.instructionsRetired
+                let outcome = v.runSlice(budget: slice)
                 let ran = clock.now() &- t0
+                if ran > 0 {
+                    v.instructionsPerMicrosecond = Double(v.cpu.instructionsRetired &- retired) * 1000 / Double(ran)
+                }
                 condition.lock()
                 finish(v, outcome, ran: ran)
                 condition.broadcast()

@@ -30,6 +30,8 @@ public final class VCPU: CPUHost, @unchecked Sendable {
     // Scheduler bookkeeping, guarded by the scheduler's lock.
     var runState: RunState = .runnable
     var virtualRuntime: UInt64 = 0
+    /// Speed of its last slice, to size a capped domain's slices.
+    var instructionsPerMicrosecond: Double = 0
     /// `set_timer_op` deadline (guest ns), nil when none.
     var timerDeadline: UInt64?
     /// When a block or poll with a timeout ends by itself (guest ns).
