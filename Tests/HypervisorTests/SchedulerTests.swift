@@ -77,6 +77,7 @@ final class SchedulerTests: XCTestCase {
         let elapsed = run.hypervisor.clock.now() - start
         XCTAssertEqual(run.domain("sleeper").state, .shutdown(reason: "poweroff"))
         XCTAssertGreaterThanOrEqual(elapsed, 290_000_000)
-        XCTAssertLessThan(run.domain("sleeper").counters[.runNanoseconds], 50_000_000, "asleep, not spinning")
+        // Spinning would cost the whole 300 ms; a blocked vCPU costs its two short slices (generous for a loaded host).
+        XCTAssertLessThan(run.domain("sleeper").counters[.runNanoseconds], 150_000_000, "asleep, not spinning")
     }
 }
