@@ -22,6 +22,9 @@ public final class Hypervisor: @unchecked Sendable {
     public let dispatch: HypercallDispatch
     public let clock = GuestClock()
     public let scheduler: Scheduler
+    /// Event channels and grant tables of every domain (Dom0's ports live on the bus).
+    public let eventChannels: EventChannels
+    public let grantTables: GrantTables
 
     /// Where complete console lines go (default: `[NAME] line` on stdout). Called on vCPU threads.
     public var onConsoleLine: @Sendable (Domain, String) -> Void = { domain, line in
@@ -29,9 +32,6 @@ public final class Hypervisor: @unchecked Sendable {
     }
     /// Called once per domain when it ends (on the thread that ended it).
     public var onDomainEnded: (@Sendable (Domain, DomainState) -> Void)?
-    /// Delivers a virtual IRQ (VIRQ_TIMER) to a domain; the event channel code sets it. Without it the timer
-    /// only wakes a blocked vCPU.
-    public var onVIRQ: ((Domain, UInt32) -> Void)?
 
     /// Builds every domain of `configuration` (ids 1, 2, … in order). Throws `DomainBuildError` or
     /// `MachineMemory.AllocationError`.
@@ -40,6 +40,12 @@ public final class Hypervisor: @unchecked Sendable {
         reserve = ReservePages(machine: machine)
         self.dispatch = dispatch
         scheduler = Scheduler(options: configuration.scheduler, clock: clock)
+        eventChannels = EventChannels(directory: registry)
+        grantTables = GrantTables(directory: registry)
+        let ops = EventChannelOps(channels: eventChannels)
+        let grants = GrantTableOps(copier: GrantCopy(tables: grantTables))
+        dispatch.register(.eventChannelOp) { call, _ in .fromRegister(ops.handle(call)) }
+        dispatch.register(.grantTableOp) { call, _ in .fromRegister(grants.handle(call)) }
         let builder = DomainBuilder(machine: machine, reserve: reserve)
         for (k, config) in configuration.domains.enumerated() {
             let (domain, boot) = try builder.build(config, id: DomID(UInt16(k + 1)))
@@ -47,11 +53,22 @@ public final class Hypervisor: @unchecked Sendable {
             vcpu.boot(boot)
             domain.vcpus = [vcpu]
             registry.add(domain)
+            eventChannels.addDomain(domain.id, sharedInfo: SharedInfoPage(borrowing: domain.sharedInfo))
+            grantTables.add(domain.grantTable)
+            // The console and xenstore ports, offered to Dom0 as the toolstack does (HVM params).
+            if let console = try? eventChannels.allocUnbound(in: domain.id, remote: .dom0),
+               let store = try? eventChannels.allocUnbound(in: domain.id, remote: .dom0) {
+                domain.hvmParams[HVMCommand.paramConsoleEvtchn] = UInt64(console)
+                domain.hvmParams[HVMCommand.paramStoreEvtchn] = UInt64(store)
+            }
             scheduler.add(vcpu)
         }
         registry.onKick = { [unowned self] domain in scheduler.kick(domain) }
         scheduler.onTimer = { [unowned self] vcpu in
-            if let onVIRQ { onVIRQ(vcpu.domain, VIRQ.timer) }
+            eventChannels.raise(virq: .timer, in: vcpu.domain.id)
+        }
+        scheduler.eventsWaiting = { [unowned self] domain in
+            domain.upcallPending || eventChannels.hasRaised(domain.id)
         }
     }
 

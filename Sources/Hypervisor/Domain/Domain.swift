@@ -17,15 +17,14 @@ public final class Domain: @unchecked Sendable {
     public let cap: Int
     /// Hypervisor-owned pages (in the reserve).
     public let sharedInfo: UnsafeMutableRawPointer
-    public let grantFrames: [UnsafeMutableRawPointer]
+    /// Its grant table (v1); the frames are hypervisor memory outside every block.
+    public let grantTable: GrantTable
     /// Magic pages in order: console ring (`magicBase`), xenstore ring (`magicBase + 4 KiB`).
     public let magicPages: [UnsafeMutableRawPointer]
     public let hvmParams = HVMParams()
     public let counters = DomainCounters()
     public internal(set) var vcpus: [VCPU] = []
 
-    /// Number of grant-table frames each domain gets (`XENMAPSPACE_grant_table` idx 0..<count).
-    public static let grantFrameCount = 4
     /// Number of magic pages.
     public static let magicPageCount = 2
 
@@ -38,10 +37,13 @@ public final class Domain: @unchecked Sendable {
     var consoleLine: [UInt8] = []
 
     init(id: DomID, name: String, memory: MemoryBlock, weight: Int, cap: Int, sharedInfo: UnsafeMutableRawPointer,
-         grantFrames: [UnsafeMutableRawPointer], magicPages: [UnsafeMutableRawPointer]) {
+         magicPages: [UnsafeMutableRawPointer]) {
         self.id = id; self.name = name; self.memory = memory; self.weight = weight; self.cap = cap
-        self.sharedInfo = sharedInfo; self.grantFrames = grantFrames; self.magicPages = magicPages
-        self.grantFrameGFNs = Array(repeating: nil, count: grantFrames.count)
+        self.sharedInfo = sharedInfo; self.magicPages = magicPages
+        self.grantTable = GrantTable(domain: id)
+        self.grantFrameGFNs = Array(repeating: nil, count: grantTable.frameCount)
+        grantTable.fillReserved(consoleFrame: GuestMemoryLayout.magicBase >> 12,
+                                xenstoreFrame: (GuestMemoryLayout.magicBase >> 12) + 1)
         physmap.map(guestPhysical: GuestMemoryLayout.ramBase, count: Int(memory.size / 4096), host: memory.host,
                     permissions: .all)
         for (k, page) in magicPages.enumerated() {

@@ -107,7 +107,6 @@ public struct DomainBuilder {
             throw .noMemory(domain: config.name, .doesNotFit(requested: config.memoryBytes, available: 0))
         }
         guard let shared = reserve.allocate(count: 1),
-              let grants = reserve.allocate(count: Domain.grantFrameCount),
               let magic = reserve.allocate(count: Domain.magicPageCount) else {
             throw .reserveExhausted(domain: config.name)
         }
@@ -122,7 +121,6 @@ public struct DomainBuilder {
         line.withUnsafeBytes { if $0.count > 0 { lineHost.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
         let domain = Domain(
             id: id, name: config.name, memory: block, weight: config.weight, cap: config.cap, sharedInfo: shared,
-            grantFrames: (0..<Domain.grantFrameCount).map { grants + $0 * 4096 },
             magicPages: (0..<Domain.magicPageCount).map { magic + $0 * 4096 })
         domain.upcallMasked = true
         let boot = BootState(entry: image.entry, r0: UInt32(id.rawValue), r1: UInt32(config.memoryBytes), r2: lineAddress)

@@ -12,6 +12,16 @@ public enum HypercallResult: Sendable, Equatable {
     case endSlice(UInt32)
 }
 
+extension HypercallResult {
+    /// A family that answers with the r0 value itself (event channel and grant table ops): a negative Xen
+    /// errno becomes `.error` so it is counted.
+    public static func fromRegister(_ r0: UInt32) -> HypercallResult {
+        let v = Int32(bitPattern: r0)
+        if v < 0, let e = XenErrno(rawValue: -v) { return .error(e) }
+        return .value(r0)
+    }
+}
+
 /// A hypercall family: one handler per `__HYPERVISOR_*` number, called on the calling vCPU's thread.
 public typealias HypercallHandler = (HypercallInvocation, VCPU) -> HypercallResult
 

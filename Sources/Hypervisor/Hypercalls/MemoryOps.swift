@@ -31,10 +31,10 @@ enum MemoryOps {
             domain.sharedInfoGFN = gpfn
             page = domain.sharedInfo
         case XenMemoryCommand.spaceGrantTable:
-            guard Int(idx) < domain.grantFrames.count else { return .error(.EINVAL) }
+            guard let frame = domain.grantTable.frame(Int(idx)) else { return .error(.EINVAL) }
             if let old = domain.grantFrameGFNs[Int(idx)] { domain.physmap.unmap(guestPhysical: old << 12, count: 1) }
             domain.grantFrameGFNs[Int(idx)] = gpfn
-            page = domain.grantFrames[Int(idx)]
+            page = frame
         default:
             return .error(.EINVAL)
         }

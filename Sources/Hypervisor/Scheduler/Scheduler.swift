@@ -30,6 +30,8 @@ public final class Scheduler: @unchecked Sendable {
     private var started = false
     /// Called (outside the lock) when a vCPU's timer deadline passes.
     var onTimer: ((VCPU) -> Void)?
+    /// True if an event waits for the domain (pending in shared_info or raised and not yet delivered).
+    var eventsWaiting: ((Domain) -> Bool) = { $0.upcallPending }
 
     init(options: Options, clock: GuestClock) {
         self.options = options
@@ -64,9 +66,9 @@ public final class Scheduler: @unchecked Sendable {
     /// An event became pending for `domain`: wake its blocked vCPUs (a poller only if one of its ports is pending).
     func kick(_ domain: Domain) {
         condition.lock(); defer { condition.unlock() }
-        for v in vcpus where v.domain === domain && v.runState == .blocked {
-            if v.pollPorts.isEmpty || v.pollPorts.contains(where: { domain.isPortPending($0) }) { wake(v) }
-        }
+        // A poller wakes on any event of its domain too: raised ports reach shared_info only on the vCPU's
+        // thread, so which port it was is known after the wake-up (poll returns; the guest checks its ports).
+        for v in vcpus where v.domain === domain && v.runState == .blocked { wake(v) }
         condition.broadcast()
     }
 
@@ -183,7 +185,7 @@ public final class Scheduler: @unchecked Sendable {
             }
         case let .blocked(deadline, ports):
             // An event that arrived while the slice ended must not be lost: check under the lock.
-            let ready = ports.isEmpty ? domain.upcallPending : ports.contains(where: { domain.isPortPending($0) })
+            let ready = eventsWaiting(domain) || ports.contains(where: { domain.isPortPending($0) })
             if ready || (deadline.map { $0 <= clock.now() } ?? false) {
                 v.runState = .runnable
             } else {

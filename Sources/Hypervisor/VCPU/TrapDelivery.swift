@@ -65,12 +65,13 @@ extension VCPU {
         return true
     }
 
-    /// Delivers the event upcall if an event is pending, upcalls are unmasked and a vector is registered.
-    func deliverPendingUpcall() {
+    /// Delivers the event upcall if an event is pending, upcalls are unmasked and a vector is registered; the
+    /// interrupted context resumes at `resumeAt` (default: the next instruction to run).
+    func deliverPendingUpcall(resumeAt: UInt32? = nil) {
         guard domain.upcallPending, !domain.upcallMasked, vectors[Int(XenarmPV.TrapKind.upcall.rawValue)] != 0 else {
             return
         }
-        deliver(.upcall, resumeAt: cpu.state.pc)
+        deliver(.upcall, resumeAt: resumeAt ?? cpu.state.pc)
     }
 
     /// `XENARM_PV_return`: restores the frame at `address`. Returns nil on success (registers replaced), or

@@ -108,6 +108,7 @@ public final class VCPU: CPUHost, @unchecked Sendable {
     func runSlice(budget: Int) -> SliceOutcome {
         if domain.state.hasEnded { return .ended }
         if needsTLBFlush { needsTLBFlush = false; cpu.flushTLB() }
+        _ = hypervisor.eventChannels.deliverPending(to: domain.id)
         deliverPendingUpcall()
         if domain.state.hasEnded { return .ended }
         sliceRequest = nil
@@ -146,9 +147,9 @@ public final class VCPU: CPUHost, @unchecked Sendable {
         let delivered: Bool
         switch trap {
         case let .hypervisorCall(imm) where imm == XenarmPV.hypercallImmediate && mode == .kernel:
-            return hypercall(state)
+            return hypercall(state, length: 4)
         case let .supervisorCall(imm) where mode == .kernel:
-            if imm == XenarmPV.hypercallImmediate { return hypercall(state) }
+            if imm == XenarmPV.hypercallImmediate { return hypercall(state, length: state.t ? 2 : 4) }
             delivered = deliver(.undefined, resumeAt: state.pc)
         case .supervisorCall:
             delivered = deliver(.syscall, resumeAt: next)
@@ -173,8 +174,9 @@ public final class VCPU: CPUHost, @unchecked Sendable {
 
     // MARK: Hypercalls
 
-    private func hypercall(_ state: CPUState) -> TrapAction {
+    private func hypercall(_ state: CPUState, length: UInt32) -> TrapAction {
         let r = state.r
+        let at = state.pc
         let call = HypercallInvocation(caller: domain.id, arguments: (r[0], r[1], r[2], r[3], r[4]),
                                        space: guestMemory)
         domain.counters.add(.hypercalls)
@@ -189,6 +191,13 @@ public final class VCPU: CPUHost, @unchecked Sendable {
         case let .endSlice(v):
             r[0] = v
             return .stop
+        }
+        if domain.state.hasEnded { return .stop }
+        // An event the call raised for this domain (a send to itself, an unmask) is delivered before the
+        // next guest instruction.
+        if hypervisor.eventChannels.hasRaised(domain.id), hypervisor.eventChannels.deliverPending(to: domain.id),
+           state.pc == at {
+            deliverPendingUpcall(resumeAt: state.pc &+ length)
         }
         return domain.state.hasEnded ? .stop : .resume
     }
