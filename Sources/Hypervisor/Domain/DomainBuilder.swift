@@ -77,8 +77,17 @@ public struct DomainBuilder {
         return try build(config, id: id, kernel: [UInt8](data))
     }
 
-    /// Builds domain `id` from `config` with the kernel image `kernel` (the bytes of an ELF file).
-    public func build(_ config: DomainConfig, id: DomID, kernel: [UInt8]) throws(DomainBuildError) -> (Domain, BootState) {
+    /// Checks that the kernel file of `config` is an ARM executable that fits the domain's RAM (what `build`
+    /// checks before it allocates anything); `xenarm launch` runs it before starting any process.
+    public static func check(_ config: DomainConfig) throws(DomainBuildError) {
+        guard let data = FileManager.default.contents(atPath: config.kernelPath) else {
+            throw .kernelUnreadable(domain: config.name, path: config.kernelPath)
+        }
+        _ = try check(config, kernel: [UInt8](data))
+    }
+
+    /// The parsed kernel of `config` if it is an ARM executable that fits below the command-line page.
+    static func check(_ config: DomainConfig, kernel: [UInt8]) throws(DomainBuildError) -> ELFImage {
         let image: ELFImage
         do { image = try ELFImage(bytes: kernel) } catch {
             throw .notARMExecutable(domain: config.name, path: config.kernelPath, error)
@@ -87,8 +96,7 @@ public struct DomainBuilder {
         guard line.count <= Self.commandLineMaximum else {
             throw .commandLineTooLong(domain: config.name, bytes: line.count)
         }
-        let lineAddress = Self.commandLineAddress(ramBytes: config.memoryBytes)
-        let limit = UInt64(lineAddress)
+        let limit = config.memoryBytes >= 4096 ? UInt64(commandLineAddress(ramBytes: config.memoryBytes)) : 0
         for segment in image.segments where segment.memorySize > 0 {
             let end = UInt64(segment.virtualAddress) + UInt64(segment.memorySize)
             guard segment.virtualAddress >= GuestMemoryLayout.ramBase, end <= limit else {
@@ -100,6 +108,14 @@ public struct DomainBuilder {
         guard image.segments.contains(where: { entry >= $0.virtualAddress && entry - $0.virtualAddress < $0.memorySize }) else {
             throw .entryOutsideKernel(domain: config.name, path: config.kernelPath, entry: image.entry)
         }
+        return image
+    }
+
+    /// Builds domain `id` from `config` with the kernel image `kernel` (the bytes of an ELF file).
+    public func build(_ config: DomainConfig, id: DomID, kernel: [UInt8]) throws(DomainBuildError) -> (Domain, BootState) {
+        let image = try Self.check(config, kernel: kernel)
+        let line = Array(config.commandLine.utf8)
+        let lineAddress = Self.commandLineAddress(ramBytes: config.memoryBytes)
         let block: MemoryBlock
         do { block = try machine.allocateBlock(bytes: config.memoryBytes) } catch let e as MachineMemory.AllocationError {
             throw .noMemory(domain: config.name, e)

@@ -158,7 +158,8 @@ public final class Scheduler: @unchecked Sendable {
                 if v.runState == .runnable && overCap(v.domain) { consider(windowStart + options.capWindowNanoseconds) }
             }
             if let next {
-                let wait = Double(next > now ? next - now : 0) / 1e9
+                // At most a second at a time: a guest may ask for a deadline centuries away.
+                let wait = min(1.0, Double(next > now ? next - now : 0) / 1e9)
                 _ = condition.wait(until: Date(timeIntervalSinceNow: wait))
             } else {
                 condition.wait()
