@@ -7,63 +7,79 @@ extension CPU {
     /// Runs at most `budget` instructions and says why it stopped.
     public func run(budget: Int) -> ExitReason {
         stopReason = nil
+        stopRequested = false
+        decodeCache.releaseRetired()
         var remaining = budget
         let regs = r
+        let st = state
         defer { instructionsRetired &+= UInt64(budget - remaining) }
         while remaining > 0 {
             if interruptLines != 0 && takePendingInterrupt() { continue }
-            let pc = state.pc
-            let thumb = state.t
+            let pc = st.pc
+            let thumb = st.t
             if pc & 0xFFFF_F000 | (thumb ? 1 : 0) != fetchPage {
                 do throws(Abort) { try resolveFetchPage(pc, thumb: thumb) } catch {
                     instructionAbort(error, pc: pc)
                     remaining -= 1
-                    if stopReason != nil { break }
+                    if stopRequested { break }
                     continue
                 }
             }
-            var d: Decoded
-            let slot = fetchSlots.unsafelyUnwrapped + Int((pc & 0xFFF) >> (thumb ? 1 : 2))
-            d = slot.pointee
-            if d.op == .notDecoded {
-                do throws(Abort) { d = try decodeSlow(pc, thumb: thumb, slot: slot) } catch {
+            var slot = fetchSlots.unsafelyUnwrapped + Int((pc & 0xFFF) >> (thumb ? 1 : 2))
+            if slot.pointee.op == .notDecoded {
+                do throws(Abort) { slot = try decodeSlow(pc, thumb: thumb, slot: slot) } catch {
                     instructionAbort(error, pc: pc)
                     remaining -= 1
-                    if stopReason != nil { break }
+                    if stopRequested { break }
                     continue
                 }
             }
-            nextPC = pc &+ UInt32(d.length)
-            var cond = d.cond
-            let itBefore = state.itState
+            nextPC = pc &+ UInt32(slot.pointee.length)
+            let cond: UInt8
+            let itBefore: UInt8
             if thumb {
                 regs[15] = pc &+ 4
+                itBefore = st.itState
                 if itBefore != 0 {
                     cond = itBefore >> 4
-                } else if d.flags.contains(.setFlagsOutsideIT) {
-                    d.flags.insert(.setFlags)
+                } else {
+                    cond = slot.pointee.cond
+                    if slot.pointee.flags.has(.setFlagsOutsideIT) {
+                        // T16 "S if outside an IT block": run a copy with S set.
+                        scratch[1] = slot.pointee
+                        scratch[1].flags.insert(.setFlags)
+                        slot = scratch + 1
+                    }
                 }
             } else {
                 regs[15] = pc &+ 8
+                itBefore = 0
+                cond = slot.pointee.cond
             }
-            if cond >= 14 || ARMPseudocode.ConditionHolds(cond, n: state.n, z: state.z, c: state.c, v: state.v) {
-                do throws(Abort) { try execute(d) } catch {
-                    offer(error.kind == .data ? .dataAbort(address: error.address, status: error.status)
-                                              : .prefetchAbort(address: error.address, status: error.status)) {
-                        takeAbort(error)
-                    }
+            if cond >= 14 || ARMPseudocode.ConditionHolds(cond, n: st.n, z: st.z, c: st.c, v: st.v) {
+                do throws(Abort) { try execute(UnsafePointer(slot)) } catch {
+                    dataAbort(error)
                 }
             }
-            if itBefore != 0 && d.op != .it {
+            if itBefore != 0 && slot.pointee.op != .it {
                 // ITAdvance (A2.5.2); an exception entry has already cleared ITSTATE.
-                let it = state.itState
-                if it != 0 { state.itState = it & 7 == 0 ? 0 : (it & 0xE0) | ((it << 1) & 0x1F) }
+                let it = st.itState
+                if it != 0 { st.itState = it & 7 == 0 ? 0 : (it & 0xE0) | ((it << 1) & 0x1F) }
             }
-            state.pc = nextPC
+            st.pc = nextPC
             remaining -= 1
-            if stopReason != nil { break }
+            if stopRequested { break }
         }
         return stopReason ?? .budgetExhausted
+    }
+
+    /// An abort raised while executing: offered to the host, then the Data Abort (or Prefetch Abort) exception.
+    @inline(never)
+    func dataAbort(_ error: Abort) {
+        offer(error.kind == .data ? .dataAbort(address: error.address, status: error.status)
+                                  : .prefetchAbort(address: error.address, status: error.status)) {
+            takeAbort(error)
+        }
     }
 
     /// A prefetch abort before the instruction at `pc` could be decoded.
@@ -96,16 +112,17 @@ extension CPU {
             page = t.physical >> 12
         }
         if !decodeCache.isCode(page: page) { tlb.revokeWrites(physicalPage: page) }
+        decodeCache.releaseRetired() // between instructions: no slot pointer is in use
         fetchSlots = decodeCache.slots(page: page, thumb: thumb)
         fetchHost = UnsafeRawPointer(hostBase)
         fetchPhysicalPage = page
         fetchPage = base | (thumb ? 1 : 0)
     }
 
-    /// Decodes the instruction at `pc` (in the current fetch page) into its slot. A 32-bit T32 instruction
-    /// whose second halfword is on the next page is decoded but not cached.
+    /// Decodes the instruction at `pc` (in the current fetch page) into its slot and returns the slot. A 32-bit
+    /// T32 instruction whose second halfword is on the next page is decoded into a scratch slot, never cached.
     @inline(never)
-    func decodeSlow(_ pc: UInt32, thumb: Bool, slot: UnsafeMutablePointer<Decoded>) throws(Abort) -> Decoded {
+    func decodeSlow(_ pc: UInt32, thumb: Bool, slot: UnsafeMutablePointer<Decoded>) throws(Abort) -> UnsafeMutablePointer<Decoded> {
         if !decodeCache.isCode(page: fetchPhysicalPage) {
             // An invalidation cleared the page's bit since we resolved it: mark it again so stores to it keep
             // reaching the decode cache.
@@ -115,22 +132,20 @@ extension CPU {
         let offset = Int(pc & 0xFFF)
         let bytes = fetchHost.unsafelyUnwrapped
         if !thumb {
-            let d = ArmTable.decode(bytes.load(fromByteOffset: offset, as: UInt32.self))
-            slot.pointee = d
-            return d
+            slot.pointee = ArmTable.decode(bytes.load(fromByteOffset: offset, as: UInt32.self))
+            return slot
         }
         let hw1 = bytes.load(fromByteOffset: offset, as: UInt16.self)
         if !ThumbDecoder.isThumb32(hw1) {
-            let d = ThumbDecoder.decode(hw1, 0)
-            slot.pointee = d
-            return d
+            slot.pointee = ThumbDecoder.decode(hw1, 0)
+            return slot
         }
         if offset == 0xFFE {
-            return ThumbDecoder.decode(hw1, try fetchHalfwordSlow(pc &+ 2))
+            scratch[0] = ThumbDecoder.decode(hw1, try fetchHalfwordSlow(pc &+ 2))
+            return scratch
         }
-        let d = ThumbDecoder.decode(hw1, bytes.load(fromByteOffset: offset + 2, as: UInt16.self))
-        slot.pointee = d
-        return d
+        slot.pointee = ThumbDecoder.decode(hw1, bytes.load(fromByteOffset: offset + 2, as: UInt16.self))
+        return slot
     }
 
     /// The halfword at `va` for instruction fetch, outside the fetch page.

@@ -10,7 +10,7 @@ public final class CPU<Host: CPUHost> {
     /// The host; unowned because the host usually owns the CPU.
     public unowned let host: Host
     /// The system control coprocessor's registers.
-    public internal(set) var cp15 = CP15()
+    public var cp15 = CP15()   // settable by the host (the hypervisor installs TTBR/DACR/SCTLR.M); call flushTLB() after
 
     /// Interrupt request lines, driven by the host (level sensitive: stay raised until the host lowers them).
     public var irqLine: Bool { get { interruptLines & 1 != 0 } set { interruptLines = newValue ? interruptLines | 1 : interruptLines & ~1 } }
@@ -26,8 +26,13 @@ public final class CPU<Host: CPUHost> {
     var interruptLines: UInt8 = 0
     /// Address the run loop continues at after the current instruction; branches set it.
     var nextPC: UInt32 = 0
-    /// Set when the current instruction must end `run` (host answered `.stop`, or WFI waits).
-    var stopReason: ExitReason?
+    /// Set when the current instruction must end `run` (host answered `.stop`, or WFI waits), with
+    /// `stopRequested` (a plain flag for the loop to test).
+    var stopReason: ExitReason? { didSet { stopRequested = stopReason != nil } }
+    var stopRequested = false
+    /// Two decoded slots owned by the CPU: [0] for a T32 instruction straddling pages, [1] for a T16
+    /// instruction run with S set outside an IT block.
+    let scratch: UnsafeMutablePointer<Decoded>
     /// The page the run loop is fetching from: virtual page base (or `TLB.invalid`), instruction set, its
     /// decoded slots and host bytes, and its guest-physical page.
     var fetchPage: UInt32 = TLB.invalid
@@ -46,9 +51,14 @@ public final class CPU<Host: CPUHost> {
         self.memory = memory
         self.state = state
         self.r = state.r
+        scratch = .allocate(capacity: 2)
+        scratch.initialize(repeating: .empty, count: 2)
     }
 
-    deinit { tlb.deallocate() }
+    deinit {
+        tlb.deallocate()
+        scratch.deallocate()
+    }
 
     /// Puts the core in its reset state and takes the Reset exception (supervisor mode, IRQ/FIQ/async
     /// aborts masked, vector at 0 or 0xFFFF0000 per `highVectors`).

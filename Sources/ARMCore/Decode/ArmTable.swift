@@ -218,8 +218,9 @@ public enum ArmTable {
                 d.rm = reg(w, 0)
             }
             if op == .ldrd || op == .strd {
-                // Rt must be even and not R14 (Rt2 = Rt + 1): otherwise UNPREDICTABLE, treated as Undefined.
-                if d.rd & 1 != 0 || d.rd == 14 { return .undefined(cond: d.cond) }
+                // Rt must be even and not R14 (Rt2 = Rt + 1), and there is no unprivileged (P = 0, W = 1)
+                // doubleword form: otherwise UNPREDICTABLE, treated as Undefined.
+                if d.rd & 1 != 0 || d.rd == 14 || (!bit(w, 24) && bit(w, 21)) { return .undefined(cond: d.cond) }
                 d.ra = d.rd + 1
             }
             return d
@@ -243,14 +244,7 @@ public enum ArmTable {
         ]
     }
 
-    private static let extraLoadStore2: [DecoderRow] = [
-        // LDRD/STRD with P = 0, W = 1 are UNPREDICTABLE (no unprivileged doubleword form).
-        row("A5.2.9 Extra load/store, unprivileged", "LDRD/STRD (P=0, W=1)", "cccc0000u-10nnnnttttiiii11-1iiii") { w in
-            .undefined(cond: condition(w))
-        },
-    ]
-
-    static let extraLoadStore: [DecoderRow] = [extraLoadStore0, extraLoadStore1, extraLoadStore2].flatMap { $0 }
+    static let extraLoadStore: [DecoderRow] = [extraLoadStore0, extraLoadStore1].flatMap { $0 }
 
     // MARK: - A5.2.10 Synchronization primitives
 

@@ -7,7 +7,8 @@
 ///
 /// * stores by the guest: a page with decoded instructions is a *code page* (bit set in `codePages`); the TLB
 ///   never caches write access to a code page, so every store to one takes the slow path, which calls
-///   `invalidate(page:)` (self-modifying code, a loader writing a program);
+///   `invalidate(page:)` (self-modifying code, a loader writing a program); the next instruction is decoded
+///   afresh from the new bytes;
 /// * instruction-cache maintenance (ICIALLU, ICIMVAU, BPIALL…) empties everything (`flush()`);
 /// * writes by the host behind the CPU's back (a grant copy into guest memory): the host calls
 ///   `CPU.invalidateCode(physical:length:)`.
@@ -19,6 +20,7 @@ public final class DecodeCache {
     public static let armSlots = 1024, thumbSlots = 2048
 
     private var pages: [UInt32: UnsafeMutablePointer<Decoded>] = [:]
+    private var retired: [UnsafeMutablePointer<Decoded>] = []
     /// One bit per guest-physical page (2^20 pages): set while the page has a decoded-page buffer in use.
     private let codePages: UnsafeMutablePointer<UInt64>
     /// Number of `flush()`/`invalidate` calls that emptied something: the run loop re-resolves its current page
@@ -32,6 +34,7 @@ public final class DecodeCache {
 
     deinit {
         for (_, p) in pages { p.deallocate() }
+        for p in retired { p.deallocate() }
         codePages.deallocate()
     }
 
@@ -61,26 +64,30 @@ public final class DecodeCache {
         codePages[Int(page >> 6)] |= 1 << UInt64(page & 63)
     }
 
-    /// Forgets the decoded instructions of physical page `page` (both instruction sets); the buffers stay
-    /// allocated (the run loop may hold a pointer into them) and read as empty.
+    /// Forgets the decoded instructions of physical page `page` (both instruction sets). The old buffers are
+    /// retired, not freed: the run loop may be executing from a slot in them; `releaseRetired()` frees them
+    /// between instructions.
     public func invalidate(page: UInt32) {
         guard isCode(page: page) else { return }
         codePages[Int(page >> 6)] &= ~(1 << UInt64(page & 63))
         for key in [page << 1, page << 1 | 1] {
-            if let p = pages[key] {
-                p.update(repeating: .empty, count: key & 1 == 1 ? Self.thumbSlots : Self.armSlots)
-            }
+            if let p = pages.removeValue(forKey: key) { retired.append(p) }
         }
         generation &+= 1
     }
 
-    /// Forgets every decoded instruction.
+    /// Forgets every decoded instruction (buffers retired as in `invalidate`).
     public func flush() {
-        for (key, p) in pages {
-            p.update(repeating: .empty, count: key & 1 == 1 ? Self.thumbSlots : Self.armSlots)
-        }
+        retired.append(contentsOf: pages.values)
+        pages.removeAll(keepingCapacity: true)
         codePages.update(repeating: 0, count: 1 << 14)
         generation &+= 1
+    }
+
+    /// Frees retired buffers; call only when no slot pointer is in use.
+    public func releaseRetired() {
+        for p in retired { p.deallocate() }
+        retired.removeAll(keepingCapacity: true)
     }
 
     /// Number of pages with a decoded-page buffer (for tests and statistics).

@@ -124,3 +124,29 @@ public enum ParallelOp {
 
     @inlinable public static func aux(prefix: UInt8, operation: UInt8) -> UInt8 { prefix << 3 | operation }
 }
+
+/// How executors see a `Decoded`: a pointer into its decode-cache slot, so the 16 bytes are read field by field
+/// where needed instead of being copied into registers for every call. The slot stays valid for the whole
+/// instruction (an invalidation retires the page's buffer instead of clearing it; see `DecodeCache`).
+public typealias DecodedRef = UnsafePointer<Decoded>
+
+extension UnsafePointer where Pointee == Decoded {
+    @inline(__always) public var op: Op { pointee.op }
+    @inline(__always) public var cond: UInt8 { pointee.cond }
+    @inline(__always) public var flags: DecodedFlags { pointee.flags }
+    @inline(__always) public var length: UInt8 { pointee.length }
+    @inline(__always) public var rd: UInt8 { pointee.rd }
+    @inline(__always) public var rn: UInt8 { pointee.rn }
+    @inline(__always) public var rm: UInt8 { pointee.rm }
+    @inline(__always) public var ra: UInt8 { pointee.ra }
+    @inline(__always) public var shiftType: UInt8 { pointee.shiftType }
+    @inline(__always) public var shiftAmount: UInt8 { pointee.shiftAmount }
+    @inline(__always) public var aux: UInt8 { pointee.aux }
+    @inline(__always) public var imm: UInt32 { pointee.imm }
+}
+
+extension DecodedFlags {
+    /// One flag's test as a plain bit test (`OptionSet.contains` is generic and was not inlined on the hot path).
+    @_transparent
+    public func has(_ flag: DecodedFlags) -> Bool { rawValue & flag.rawValue != 0 }
+}

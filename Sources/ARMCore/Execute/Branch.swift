@@ -3,13 +3,13 @@
 /// the run loop notices through its fetch key.
 extension CPU {
     /// BranchWritePC: a branch in the current instruction set.
-    @inline(__always)
+    @_transparent
     func branchWritePC(_ address: UInt32) {
         nextPC = state.t ? address & ~1 : address & ~3
     }
 
     /// BXWritePC: bit 0 selects Thumb. An ARM target with bit 1 set is UNPREDICTABLE; we clear it.
-    @inline(__always)
+    @_transparent
     func bxWritePC(_ address: UInt32) {
         if address & 1 != 0 {
             state.t = true
@@ -21,30 +21,30 @@ extension CPU {
     }
 
     /// ALUWritePC: interworking in ARM state (ARMv7), a plain branch in Thumb state.
-    @inline(__always)
+    @_transparent
     func aluWritePC(_ address: UInt32) {
         if state.t { branchWritePC(address) } else { bxWritePC(address) }
     }
 
     /// LoadWritePC: interworking (ARMv5T and later).
-    @inline(__always)
+    @_transparent
     func loadWritePC(_ address: UInt32) { bxWritePC(address) }
 
     /// B: PC + imm.
-    @inline(__always)
-    func b(_ d: Decoded) { branchWritePC(r[15] &+ d.imm) }
+    @_transparent
+    func b(_ d: DecodedRef) { branchWritePC(r[15] &+ d.imm) }
 
     /// BL: LR = next instruction (with bit 0 set in Thumb state), PC + imm.
-    @inline(__always)
-    func bl(_ d: Decoded) {
+    @_transparent
+    func bl(_ d: DecodedRef) {
         r[14] = state.t ? nextPC | 1 : nextPC
         branchWritePC(r[15] &+ d.imm)
     }
 
     /// BLX (immediate): switches instruction set. From ARM the target is PC + imm in Thumb; from Thumb it is
     /// Align(PC, 4) + imm in ARM.
-    @inline(__always)
-    func blxImmediate(_ d: Decoded) {
+    @_transparent
+    func blxImmediate(_ d: DecodedRef) {
         if state.t {
             r[14] = nextPC | 1
             state.t = false
@@ -57,26 +57,26 @@ extension CPU {
     }
 
     /// BX Rm.
-    @inline(__always)
-    func bx(_ d: Decoded) { bxWritePC(r[Int(d.rm)]) }
+    @_transparent
+    func bx(_ d: DecodedRef) { bxWritePC(r[Int(d.rm)]) }
 
     /// BLX Rm.
-    @inline(__always)
-    func blxRegister(_ d: Decoded) {
+    @_transparent
+    func blxRegister(_ d: DecodedRef) {
         let target = r[Int(d.rm)]
         r[14] = state.t ? nextPC | 1 : nextPC
         bxWritePC(target)
     }
 
     /// CBZ/CBNZ (T32): branch forward by imm if Rn is (not) zero.
-    @inline(__always)
-    func compareAndBranch(_ d: Decoded, nonZero: Bool) {
+    @_transparent
+    func compareAndBranch(_ d: DecodedRef, nonZero: Bool) {
         if (r[Int(d.rn)] != 0) == nonZero { branchWritePC(r[15] &+ d.imm) }
     }
 
     /// TBB/TBH (T32): PC + 2 × table[Rm], table at Rn (Rn = PC reads the instruction's PC + 4).
-    @inline(__always)
-    func tableBranch(_ d: Decoded, halfword: Bool) throws(Abort) {
+    @_transparent
+    func tableBranch(_ d: DecodedRef, halfword: Bool) throws(Abort) {
         let base = r[Int(d.rn)], index = r[Int(d.rm)]
         let user = isUser
         let offset = halfword ? try read16(base &+ index << 1, user: user) : try read8(base &+ index, user: user)
@@ -84,6 +84,6 @@ extension CPU {
     }
 
     /// IT (T32): sets ITSTATE; the run loop applies it to the following instructions.
-    @inline(__always)
-    func it(_ d: Decoded) { state.itState = UInt8(truncatingIfNeeded: d.imm) }
+    @_transparent
+    func it(_ d: DecodedRef) { state.itState = UInt8(truncatingIfNeeded: d.imm) }
 }

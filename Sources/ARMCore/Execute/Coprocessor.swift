@@ -2,7 +2,7 @@
 /// Undefined, like a core without them. Field use: rd = Rt, rn = Rt2, rm = CRm, shiftType = opc2,
 /// shiftAmount = CRn, aux = coprocessor, imm = opc1.
 extension CPU {
-    func coprocessorTransfer(_ d: Decoded, _ op: Op) {
+    func coprocessorTransfer(_ d: DecodedRef, _ op: Op) {
         guard d.aux == 15 else { undefinedInstruction(); return }
         let opc1 = d.imm, crn = UInt32(d.shiftAmount), crm = UInt32(d.rm), opc2 = UInt32(d.shiftType)
         switch op {

@@ -2,13 +2,13 @@
 /// shifter form (immediate, register shifted by immediate, register shifted by register).
 extension CPU {
     /// The shifter operand and its carry-out (A8.4.1: shifted register, rotated immediate).
-    @inline(__always)
-    func shifterOperandC(_ d: Decoded) -> (UInt32, Bool) {
-        if d.flags.contains(.immediate) {
-            return (d.imm, d.flags.contains(.immediateCarry) ? d.imm >> 31 != 0 : state.c)
+    @_transparent
+    func shifterOperandC(_ d: DecodedRef) -> (UInt32, Bool) {
+        if d.flags.has(.immediate) {
+            return (d.imm, d.flags.has(.immediateCarry) ? d.imm >> 31 != 0 : state.c)
         }
         let m = r[Int(d.rm)]
-        if d.flags.contains(.registerShift) {
+        if d.flags.has(.registerShift) {
             let s = ARMPseudocode.Shift_C(m, d.shiftType, r[Int(d.ra)] & 0xFF, state.c)
             return (s.result, s.carry)
         }
@@ -18,11 +18,11 @@ extension CPU {
     }
 
     /// The shifter operand alone (no carry-out needed).
-    @inline(__always)
-    func shifterOperand(_ d: Decoded) -> UInt32 {
-        if d.flags.contains(.immediate) { return d.imm }
+    @_transparent
+    func shifterOperand(_ d: DecodedRef) -> UInt32 {
+        if d.flags.has(.immediate) { return d.imm }
         let m = r[Int(d.rm)]
-        if d.flags.contains(.registerShift) {
+        if d.flags.has(.registerShift) {
             return ARMPseudocode.Shift(m, d.shiftType, r[Int(d.ra)] & 0xFF, state.c)
         }
         if d.shiftAmount == 0 && d.shiftType == 0 { return m }
@@ -31,7 +31,7 @@ extension CPU {
 
     /// Writes an ALU result: to a register, or to the PC (ALUWritePC: interworking in ARM state, a plain
     /// branch in Thumb state); with S and Rd = PC, an exception return (CPSR ← SPSR; A8.8.1 "SUBS PC, LR").
-    @inline(__always)
+    @_transparent
     func writeALUResult(_ rd: UInt8, _ value: UInt32, setFlags: Bool) -> Bool {
         if rd != 15 { r[Int(rd)] = value; return setFlags }
         if setFlags {
@@ -44,9 +44,9 @@ extension CPU {
     }
 
     /// Logical operations: AND, EOR, ORR, ORN, BIC, MOV, MVN, TST, TEQ (flags N, Z, C from the shifter).
-    @inline(__always)
-    func logical(_ d: Decoded, _ op: Op) {
-        let s = d.flags.contains(.setFlags) || op == .tst || op == .teq
+    @_transparent
+    func logical(_ d: DecodedRef, _ op: Op) {
+        let s = d.flags.has(.setFlags) || op == .tst || op == .teq
         let (b, carry): (UInt32, Bool) = s ? shifterOperandC(d) : (shifterOperand(d), false)
         let a = r[Int(d.rn)]
         let result: UInt32
@@ -69,11 +69,11 @@ extension CPU {
     }
 
     /// Arithmetic operations through AddWithCarry: ADD, ADC, SUB, SBC, RSB, RSC, CMP, CMN.
-    @inline(__always)
-    func arithmetic(_ d: Decoded, _ op: Op) {
+    @_transparent
+    func arithmetic(_ d: DecodedRef, _ op: Op) {
         let b = shifterOperand(d)
         let a = r[Int(d.rn)]
-        let s = d.flags.contains(.setFlags)
+        let s = d.flags.has(.setFlags)
         if !s && op != .cmp && op != .cmn {
             let result: UInt32
             switch op {
@@ -102,14 +102,14 @@ extension CPU {
     }
 
     /// ADR (T32): Rd = Align(PC, 4) + imm.
-    @inline(__always)
-    func adr(_ d: Decoded) {
+    @_transparent
+    func adr(_ d: DecodedRef) {
         _ = writeALUResult(d.rd, (r[15] & ~3) &+ d.imm, setFlags: false)
     }
 
     /// MOVW: Rd = imm16. MOVT: Rd[31:16] = imm16.
-    @inline(__always)
-    func movw(_ d: Decoded) { r[Int(d.rd)] = d.imm }
-    @inline(__always)
-    func movt(_ d: Decoded) { r[Int(d.rd)] = (r[Int(d.rd)] & 0xFFFF) | d.imm << 16 }
+    @_transparent
+    func movw(_ d: DecodedRef) { r[Int(d.rd)] = d.imm }
+    @_transparent
+    func movt(_ d: DecodedRef) { r[Int(d.rd)] = (r[Int(d.rd)] & 0xFFFF) | d.imm << 16 }
 }

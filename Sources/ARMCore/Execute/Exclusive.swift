@@ -5,7 +5,7 @@
 /// Linux expects: a context switch must not let a stale reservation succeed). Accesses must be aligned to
 /// their size whatever SCTLR.A says.
 extension CPU {
-    func loadExclusive(_ d: Decoded, size: UInt32) throws(Abort) {
+    func loadExclusive(_ d: DecodedRef, size: UInt32) throws(Abort) {
         let address = r[Int(d.rn)] &+ d.imm   // T32 LDREX/STREX offset (imm8:00); 0 in A32
         try requireAlignment(address, size, write: false)
         let user = isUser
@@ -24,7 +24,7 @@ extension CPU {
     }
 
     /// STREX: status in `rd`, value in `rm` (and `ra` for STREXD).
-    func storeExclusive(_ d: Decoded, size: UInt32) throws(Abort) {
+    func storeExclusive(_ d: DecodedRef, size: UInt32) throws(Abort) {
         let address = r[Int(d.rn)] &+ d.imm   // T32 LDREX/STREX offset (imm8:00); 0 in A32
         try requireAlignment(address, size, write: true)
         guard exclusiveOpen && exclusiveAddress == address && exclusiveSize == size else {

@@ -1,8 +1,7 @@
 /// The dispatch: one switch over `Op`, each case calling its class's executor (one file per ARM ARM class
 /// in this folder). The hot cases are inlined into the switch; rare ones are calls.
 extension CPU {
-    @inline(__always)
-    func execute(_ d: Decoded) throws(Abort) {
+    func execute(_ d: DecodedRef) throws(Abort) {
         switch d.op {
         case .notDecoded, .undefined, .unpredictable, .udf: undefinedInstruction()
 

@@ -7,30 +7,30 @@
 /// that UNPREDICTABLE case).
 extension CPU {
     /// (address of the access, offset address for writeback).
-    @inline(__always)
-    func singleAddress(_ d: Decoded) -> (UInt32, UInt32) {
+    @_transparent
+    func singleAddress(_ d: DecodedRef) -> (UInt32, UInt32) {
         // A literal (Rn = PC) base is Align(PC, 4): the same in ARM state, where PC is word aligned.
         let base = d.rn == 15 ? r[15] & ~3 : r[Int(d.rn)]
         let offset: UInt32
-        if d.flags.contains(.immediate) {
+        if d.flags.has(.immediate) {
             offset = d.imm
         } else if d.shiftAmount == 0 && d.shiftType == 0 {
             offset = r[Int(d.rm)]
         } else {
             offset = ARMPseudocode.Shift(r[Int(d.rm)], d.shiftType, UInt32(d.shiftAmount), state.c)
         }
-        let offsetAddress = d.flags.contains(.add) ? base &+ offset : base &- offset
-        return (d.flags.contains(.index) ? offsetAddress : base, offsetAddress)
+        let offsetAddress = d.flags.has(.add) ? base &+ offset : base &- offset
+        return (d.flags.has(.index) ? offsetAddress : base, offsetAddress)
     }
 
-    @inline(__always)
-    func writeBack(_ d: Decoded, _ offsetAddress: UInt32) {
-        if d.flags.contains(.writeBack) { r[Int(d.rn)] = offsetAddress }
+    @_transparent
+    func writeBack(_ d: DecodedRef, _ offsetAddress: UInt32) {
+        if d.flags.has(.writeBack) { r[Int(d.rn)] = offsetAddress }
     }
 
     /// Loads of 1, 2 or 4 bytes, zero- or sign-extended; `unprivileged` for the T forms.
-    @inline(__always)
-    func load(_ d: Decoded, size: UInt32, signed: Bool, unprivileged: Bool = false) throws(Abort) {
+    @_transparent
+    func load(_ d: DecodedRef, size: UInt32, signed: Bool, unprivileged: Bool = false) throws(Abort) {
         let (address, offsetAddress) = singleAddress(d)
         let user = unprivileged || isUser
         var value: UInt32
@@ -48,8 +48,8 @@ extension CPU {
     }
 
     /// Stores of 1, 2 or 4 bytes (a stored PC is the instruction's address + 8 in ARM, + 4 in Thumb).
-    @inline(__always)
-    func store(_ d: Decoded, size: UInt32, unprivileged: Bool = false) throws(Abort) {
+    @_transparent
+    func store(_ d: DecodedRef, size: UInt32, unprivileged: Bool = false) throws(Abort) {
         let (address, offsetAddress) = singleAddress(d)
         let user = unprivileged || isUser
         let value = r[Int(d.rd)]
@@ -62,8 +62,8 @@ extension CPU {
     }
 
     /// LDRD: Rt, Rt2 (= `ra`) from a word-aligned address (ARMv7 requires word alignment whatever SCTLR.A).
-    @inline(__always)
-    func loadDual(_ d: Decoded) throws(Abort) {
+    @_transparent
+    func loadDual(_ d: DecodedRef) throws(Abort) {
         let (address, offsetAddress) = singleAddress(d)
         try requireAlignment(address, 4, write: false)
         let user = isUser
@@ -75,8 +75,8 @@ extension CPU {
     }
 
     /// STRD.
-    @inline(__always)
-    func storeDual(_ d: Decoded) throws(Abort) {
+    @_transparent
+    func storeDual(_ d: DecodedRef) throws(Abort) {
         let (address, offsetAddress) = singleAddress(d)
         try requireAlignment(address, 4, write: true)
         let user = isUser
@@ -86,7 +86,7 @@ extension CPU {
     }
 
     /// SWP/SWPB: Rt = [Rn]; [Rn] = Rt2 (`rm`), atomically (one core: trivially).
-    func swap(_ d: Decoded, byte: Bool) throws(Abort) {
+    func swap(_ d: DecodedRef, byte: Bool) throws(Abort) {
         let address = r[Int(d.rn)]
         let user = isUser
         if byte {

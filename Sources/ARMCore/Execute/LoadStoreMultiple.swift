@@ -7,17 +7,17 @@
 extension CPU {
     /// Lowest address and the writeback value for a transfer of `count` words.
     @inline(__always)
-    func multipleAddresses(_ d: Decoded, count: UInt32) -> (start: UInt32, final: UInt32) {
+    func multipleAddresses(_ d: DecodedRef, count: UInt32) -> (start: UInt32, final: UInt32) {
         let base = r[Int(d.rn)]
         let size = count &* 4
-        if d.flags.contains(.add) {
-            return (d.flags.contains(.index) ? base &+ 4 : base, base &+ size)
+        if d.flags.has(.add) {
+            return (d.flags.has(.index) ? base &+ 4 : base, base &+ size)
         }
-        return (d.flags.contains(.index) ? base &- size : base &- size &+ 4, base &- size)
+        return (d.flags.has(.index) ? base &- size : base &- size &+ 4, base &- size)
     }
 
     /// LDM, and LDM (user registers) when `userBank`, and LDM (exception return) when `exceptionReturn`.
-    func loadMultiple(_ d: Decoded, userBank: Bool = false, exceptionReturn: Bool = false) throws(Abort) {
+    func loadMultiple(_ d: DecodedRef, userBank: Bool = false, exceptionReturn: Bool = false) throws(Abort) {
         let list = d.imm & 0xFFFF
         let count = UInt32(list.nonzeroBitCount)
         let (start, final) = multipleAddresses(d, count: count)
@@ -35,7 +35,7 @@ extension CPU {
                 address &+= 4
                 bits &= bits - 1
             }
-            if d.flags.contains(.writeBack) { r[Int(d.rn)] = final }
+            if d.flags.has(.writeBack) { r[Int(d.rn)] = final }
             bits = list & 0x7FFF
             if userBank {
                 while bits != 0 {
@@ -61,7 +61,7 @@ extension CPU {
     }
 
     /// STM, and STM (user registers) when `userBank`.
-    func storeMultiple(_ d: Decoded, userBank: Bool = false) throws(Abort) {
+    func storeMultiple(_ d: DecodedRef, userBank: Bool = false) throws(Abort) {
         let list = d.imm & 0xFFFF
         let count = UInt32(list.nonzeroBitCount)
         let (start, final) = multipleAddresses(d, count: count)
@@ -76,6 +76,6 @@ extension CPU {
             address &+= 4
             bits &= bits - 1
         }
-        if d.flags.contains(.writeBack) { r[Int(d.rn)] = final }
+        if d.flags.has(.writeBack) { r[Int(d.rn)] = final }
     }
 }

@@ -10,7 +10,7 @@ extension CPU {
 
     /// MUL, MLA, MLS (S sets N and Z; C and V unchanged in ARMv7).
     @inline(__always)
-    func multiply32(_ d: Decoded, _ op: Op) {
+    func multiply32(_ d: DecodedRef, _ op: Op) {
         let p = r[Int(d.rn)] &* r[Int(d.rm)]
         let result: UInt32
         switch op {
@@ -19,12 +19,12 @@ extension CPU {
         default: result = r[Int(d.ra)] &- p // mls
         }
         r[Int(d.rd)] = result
-        if d.flags.contains(.setFlags) { setNZ(result) }
+        if d.flags.has(.setFlags) { setNZ(result) }
     }
 
     /// UMULL, UMLAL, SMULL, SMLAL, UMAAL.
     @inline(__always)
-    func multiplyLong(_ d: Decoded, _ op: Op) {
+    func multiplyLong(_ d: DecodedRef, _ op: Op) {
         let n = r[Int(d.rn)], m = r[Int(d.rm)]
         let acc = UInt64(r[Int(d.ra)]) << 32 | UInt64(r[Int(d.rd)])
         let result: UInt64
@@ -37,7 +37,7 @@ extension CPU {
         }
         r[Int(d.rd)] = UInt32(truncatingIfNeeded: result)
         r[Int(d.ra)] = UInt32(truncatingIfNeeded: result >> 32)
-        if d.flags.contains(.setFlags) { setNZ64(result) }
+        if d.flags.has(.setFlags) { setNZ64(result) }
     }
 
     @inline(__always)
@@ -46,7 +46,7 @@ extension CPU {
     }
 
     /// SMUL<x><y>, SMLA<x><y>, SMULW<y>, SMLAW<y>, SMLAL<x><y> (aux bit 0: top half of Rn, bit 1: of Rm).
-    func multiplyHalfword(_ d: Decoded, _ op: Op) {
+    func multiplyHalfword(_ d: DecodedRef, _ op: Op) {
         let n = r[Int(d.rn)], m = r[Int(d.rm)]
         let nTop = d.aux & 1 != 0, mTop = d.aux & 2 != 0
         switch op {
@@ -74,7 +74,7 @@ extension CPU {
     }
 
     /// SMUAD, SMUSD, SMLAD, SMLSD, SMLALD, SMLSLD (aux bit 0: swap Rm's halves, the X forms).
-    func multiplyDual(_ d: Decoded, _ op: Op) {
+    func multiplyDual(_ d: DecodedRef, _ op: Op) {
         let n = r[Int(d.rn)]
         var m = r[Int(d.rm)]
         if d.aux & 1 != 0 { m = m >> 16 | m << 16 }
@@ -100,7 +100,7 @@ extension CPU {
     }
 
     /// SMMUL, SMMLA, SMMLS (aux bit 0: round).
-    func multiplyMostSignificant(_ d: Decoded, _ op: Op) {
+    func multiplyMostSignificant(_ d: DecodedRef, _ op: Op) {
         let p = Int64(Int32(bitPattern: r[Int(d.rn)])) &* Int64(Int32(bitPattern: r[Int(d.rm)]))
         var result: Int64
         switch op {
@@ -114,7 +114,7 @@ extension CPU {
 
     /// UDIV/SDIV: division by zero gives 0 (SCTLR.DZ = 0, no trap); INT_MIN / -1 gives INT_MIN.
     @inline(__always)
-    func divide(_ d: Decoded, signed: Bool) {
+    func divide(_ d: DecodedRef, signed: Bool) {
         let n = r[Int(d.rn)], m = r[Int(d.rm)]
         let result: UInt32
         if m == 0 {

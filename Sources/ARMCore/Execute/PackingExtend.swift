@@ -2,7 +2,7 @@
 /// (ARM ARM A5.4.3, A5.4.6, A8.8.125 ff.).
 extension CPU {
     /// PKHBT (Rn bottom, Rm<<n top) / PKHTB (Rn top, Rm>>n ASR bottom).
-    func pack(_ d: Decoded, topBottom: Bool) {
+    func pack(_ d: DecodedRef, topBottom: Bool) {
         let n = r[Int(d.rn)]
         let operand = ARMPseudocode.Shift(r[Int(d.rm)], d.shiftType, UInt32(d.shiftAmount), state.c)
         r[Int(d.rd)] = topBottom ? (n & 0xFFFF_0000) | (operand & 0xFFFF) : (operand & 0xFFFF_0000) | (n & 0xFFFF)
@@ -10,7 +10,7 @@ extension CPU {
 
     /// SXTB/SXTH/SXTB16/UXTB/UXTH/UXTB16 and the …A forms (add Rn): Rm rotated right by `shiftAmount`.
     @inline(__always)
-    func extend(_ d: Decoded, _ op: Op) {
+    func extend(_ d: DecodedRef, _ op: Op) {
         let rotated = ARMPseudocode.ROR(r[Int(d.rm)], UInt32(d.shiftAmount))
         let n = r[Int(d.rn)]
         let result: UInt32
@@ -38,7 +38,7 @@ extension CPU {
 
     /// BFC, BFI, SBFX, UBFX: lsb = shiftAmount, width = aux (1…32). A field past bit 31 (msb < lsb in the
     /// encoding, UNPREDICTABLE) is clipped at bit 31.
-    func bitField(_ d: Decoded, _ op: Op) {
+    func bitField(_ d: DecodedRef, _ op: Op) {
         let lsb = UInt32(d.shiftAmount), width = min(UInt32(d.aux), 32 - lsb)
         guard width > 0 else { return }
         let fieldMask: UInt32 = width == 32 ? 0xFFFF_FFFF : (1 << width) - 1
@@ -52,7 +52,7 @@ extension CPU {
 
     /// CLZ, RBIT, REV, REV16, REVSH.
     @inline(__always)
-    func bitReverse(_ d: Decoded, _ op: Op) {
+    func bitReverse(_ d: DecodedRef, _ op: Op) {
         let m = r[Int(d.rm)]
         let result: UInt32
         switch op {

@@ -25,7 +25,7 @@ extension CPU {
         }
     }
 
-    func parallel(_ d: Decoded) {
+    func parallel(_ d: DecodedRef) {
         let prefix = d.aux >> 3, operation = d.aux & 7
         let n = r[Int(d.rn)], m = r[Int(d.rm)]
         var result: UInt32 = 0
@@ -56,7 +56,7 @@ extension CPU {
     }
 
     /// SEL: each byte from Rn where its GE bit is set, else from Rm.
-    func select(_ d: Decoded) {
+    func select(_ d: DecodedRef) {
         let n = r[Int(d.rn)], m = r[Int(d.rm)]
         var mask: UInt32 = 0
         for k in 0..<4 where state.ge & (1 << k) != 0 { mask |= 0xFF << (8 * k) }
@@ -64,7 +64,7 @@ extension CPU {
     }
 
     /// USAD8 / USADA8: sum of absolute byte differences (+ Ra).
-    func sumOfAbsoluteDifferences(_ d: Decoded, accumulate: Bool) {
+    func sumOfAbsoluteDifferences(_ d: DecodedRef, accumulate: Bool) {
         let n = r[Int(d.rn)], m = r[Int(d.rm)]
         var sum: UInt32 = accumulate ? r[Int(d.ra)] : 0
         for k in 0..<4 {

@@ -9,7 +9,7 @@ extension CPU {
     }
 
     /// QADD, QSUB, QDADD, QDSUB: Rd = sat(Rm ± [2 ×] Rn).
-    func saturatingAddSub(_ d: Decoded, _ op: Op) {
+    func saturatingAddSub(_ d: DecodedRef, _ op: Op) {
         let m = Int64(Int32(bitPattern: r[Int(d.rm)]))
         var n = Int64(Int32(bitPattern: r[Int(d.rn)]))
         if op == .qdadd || op == .qdsub { n = Int64(Int32(bitPattern: signedSat32(2 * n))) }
@@ -17,7 +17,7 @@ extension CPU {
     }
 
     /// SSAT/USAT: Rd = saturate(Rn shifted, to imm bits); SSAT16/USAT16 per halfword.
-    func saturate(_ d: Decoded, _ op: Op) {
+    func saturate(_ d: DecodedRef, _ op: Op) {
         let bits = Int(d.imm)
         switch op {
         case .ssat, .usat:

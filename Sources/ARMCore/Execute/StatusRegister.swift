@@ -3,12 +3,12 @@ extension CPU {
     /// The CPSR bits MRS returns: everything but the execution-state bits IT, J and T (B9.3.8).
     static var mrsMask: UInt32 { 0xF8FF_03DF }
 
-    func mrs(_ d: Decoded) {
+    func mrs(_ d: DecodedRef) {
         r[Int(d.rd)] = d.aux & 1 != 0 ? state.spsr : state.cpsr & Self.mrsMask
     }
 
     /// MSR: `value` written under the byte mask in aux bits 4…7 (c, x, s, f).
-    func msr(_ d: Decoded, value: UInt32) {
+    func msr(_ d: DecodedRef, value: UInt32) {
         let mask = d.aux >> 4
         if d.aux & 1 != 0 {
             // SPSR: every bit of the selected bytes (UNPREDICTABLE in user/system mode: ignored).
@@ -42,7 +42,7 @@ extension CPU {
 
     /// MRS/MSR (banked register): SYSm = aux bits 0…4, R = aux bit 5 (B9.3.9). Undefined from user mode or for
     /// a reserved SYSm.
-    func bankedRegister(_ d: Decoded, write: Bool) {
+    func bankedRegister(_ d: DecodedRef, write: Bool) {
         guard state.mode.isPrivileged, let (mode, reg) = Self.bankedTarget(sysm: d.aux & 0x1F, spsr: d.aux & 0x20 != 0) else {
             undefinedInstruction(); return
         }
@@ -84,7 +84,7 @@ extension CPU {
 
     /// CPS: aux bits 0…2 select A, I, F; bit 4 = disable (ID) else enable (IE), bit 3 = change mode to imm.
     /// A NOP in user mode.
-    func cps(_ d: Decoded) {
+    func cps(_ d: DecodedRef) {
         guard state.mode.isPrivileged else { return }
         let set = d.aux & 0x10 != 0
         if d.aux & 0x4 != 0 { state.a = set }
@@ -95,7 +95,7 @@ extension CPU {
     }
 
     /// SRS: stores LR and SPSR of the current mode to the stack of mode `imm` (addressing as LDM/STM).
-    func srs(_ d: Decoded) throws(Abort) {
+    func srs(_ d: DecodedRef) throws(Abort) {
         guard state.mode.isPrivileged, state.mode.bank != 0,
               let target = ProcessorMode(rawValue: UInt8(d.imm & 0x1F)) else { undefinedInstruction(); return }
         let base = state.register(13, mode: target)
@@ -103,29 +103,29 @@ extension CPU {
         try requireAlignment(start, 4, write: true)
         try write32(start, r[14], user: false)
         try write32(start &+ 4, state.spsr, user: false)
-        if d.flags.contains(.writeBack) { state.setRegister(13, mode: target, final) }
+        if d.flags.has(.writeBack) { state.setRegister(13, mode: target, final) }
     }
 
     /// RFE: loads PC and CPSR from [Rn] (addressing as LDM/STM) and returns from the exception.
-    func rfe(_ d: Decoded) throws(Abort) {
+    func rfe(_ d: DecodedRef) throws(Abort) {
         guard state.mode.isPrivileged else { undefinedInstruction(); return }
         let (start, final) = transferAddresses(base: r[Int(d.rn)], d, count: 2)
         try requireAlignment(start, 4, write: false)
         let pc = try read32(start, user: false)
         let psr = try read32(start &+ 4, user: false)
-        if d.flags.contains(.writeBack) { r[Int(d.rn)] = final }
+        if d.flags.has(.writeBack) { r[Int(d.rn)] = final }
         exceptionReturn(to: pc, spsr: psr)
     }
 
     @inline(__always)
-    func transferAddresses(base: UInt32, _ d: Decoded, count: UInt32) -> (UInt32, UInt32) {
+    func transferAddresses(base: UInt32, _ d: DecodedRef, count: UInt32) -> (UInt32, UInt32) {
         let size = count * 4
-        if d.flags.contains(.add) { return (d.flags.contains(.index) ? base &+ 4 : base, base &+ size) }
-        return (d.flags.contains(.index) ? base &- size : base &- size &+ 4, base &- size)
+        if d.flags.has(.add) { return (d.flags.has(.index) ? base &+ 4 : base, base &+ size) }
+        return (d.flags.has(.index) ? base &- size : base &- size &+ 4, base &- size)
     }
 
     /// SETEND: little-endian is a NOP; big-endian data is not supported and is Undefined.
-    func setend(_ d: Decoded) {
+    func setend(_ d: DecodedRef) {
         if d.aux != 0 { undefinedInstruction() }
     }
 }

@@ -9,25 +9,25 @@ extension CPU {
     }
 
     @inline(never)
-    func supervisorCall(_ d: Decoded) {
+    func supervisorCall(_ d: DecodedRef) {
         offer(.supervisorCall(d.imm)) { takeException(.supervisorCall, returnLink: nextPC) }
     }
 
     /// HVC: for the host (the hypervisor); without it, Undefined (this core has no Hyp mode).
     @inline(never)
-    func hypervisorCall(_ d: Decoded) {
+    func hypervisorCall(_ d: DecodedRef) {
         offer(.hypervisorCall(d.imm)) { takeUndefined() }
     }
 
     /// SMC: no Security Extensions; Undefined unless the host takes it.
     @inline(never)
-    func secureMonitorCall(_ d: Decoded) {
+    func secureMonitorCall(_ d: DecodedRef) {
         offer(.secureMonitorCall(d.imm)) { takeUndefined() }
     }
 
     /// BKPT: a debug event, taken as a Prefetch Abort with IFSR = debug event.
     @inline(never)
-    func breakpoint(_ d: Decoded) {
+    func breakpoint(_ d: DecodedRef) {
         offer(.breakpoint(d.imm)) {
             takeAbort(Abort(kind: .prefetch, address: state.pc, status: FaultStatus.fsr(FaultStatus.debugEvent)))
         }

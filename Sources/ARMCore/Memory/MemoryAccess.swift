@@ -122,6 +122,7 @@ extension CPU {
                 // Self-modifying code or a loader: drop the page's decoded instructions. The page stays out of
                 // the write TLB until it is next executed from.
                 decodeCache.invalidate(page: page)
+                fetchPage = TLB.invalid
             } else {
                 fill(tlb.entry(va, user: user), va: va, physical: t.physical, host: h, stage1: t, stage2: pe.permissions)
             }
