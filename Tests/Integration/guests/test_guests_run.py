@@ -107,3 +107,16 @@ def test_minimal_guest_echoes_its_command_line(xenarm, tmp_path):
     assert status == 0, output
     assert lines["tiny"] == ["hello from xenarm guest (minimal) domid=0x00000001 ram=0x00100000",
                              "cmdline: one two", "RESULT ok"]
+
+
+def test_grant_export_mode_lists_its_grants_and_keeps_pages_intact_without_a_peer(xenarm, tmp_path):
+    domains = [{"name": "exporter", "program": "probe-grant", "args": "export wait=50"}]
+    status, lines, output = launch(xenarm, write_topology(tmp_path / "export.yaml", domains), tmp_path / "run")
+    assert status == 0, output
+    before = {line.split()[1]: fields(line) for line in lines["exporter"] if line.startswith("GRANT ")}
+    after = {line.split()[1]: fields(line) for line in lines["exporter"] if line.startswith("GRANT-AFTER ")}
+    assert set(before) == set(after) == {"rw", "ro", "revoked"}
+    refs = {int(before[k]["ref"]) for k in before}
+    assert len(refs) == 3 and min(refs) >= 8  # past the reserved entries (0 console, 1 xenstore, ...)
+    assert all(before[k]["sum"] == after[k]["sum"] for k in before)
+    assert lines["exporter"][-1] == "RESULT ok"
