@@ -1,5 +1,7 @@
 /*
  * bench: guest-side timings on the guest clock (CNTVCT, ns). Command line: count=N (default 100000).
+ *   BENCH function-call count=N total_ns=T ns_per_op=P       the reference: a call to an empty function that
+ *                                                            stays out of line (what the interpreter costs alone)
  *   BENCH null-hypercall count=N total_ns=T ns_per_op=P      xen_version(XENVER_version): HVC in, dispatch, out
  *   BENCH syscall count=N total_ns=T ns_per_op=P             an application's getpid: SVC bounced to the kernel
  *                                                            and XENARM_PV_return back to user mode
@@ -14,6 +16,7 @@ void bench_syscalls(const char *arg); /* user.c */
 
 static uint32_t count = 100000;
 static volatile uint32_t delivered;
+static volatile uint32_t bench_sink; /* keeps the reference loop's result alive */
 
 static void report(const char *name, uint32_t n, uint64_t ns)
 {
@@ -24,6 +27,12 @@ static void report(const char *name, uint32_t n, uint64_t ns)
 
 static void on_event(uint32_t port, void *arg) { delivered++; }
 
+__attribute__((noinline)) static uint32_t empty_function(uint32_t x)
+{
+    __asm__ volatile("" : "+r"(x)); /* kept: the compiler may not fold the call away */
+    return x;
+}
+
 int program_main(const char *cmdline)
 {
     char value[24];
@@ -33,6 +42,13 @@ int program_main(const char *cmdline)
         count = 1;
 
     uint64_t t0 = time_now_ns();
+    uint32_t sink = 0;
+    for (uint32_t i = 0; i < count; i++)
+        sink += empty_function(i);
+    report("function-call", count, time_now_ns() - t0);
+    bench_sink = sink;
+
+    t0 = time_now_ns();
     for (uint32_t i = 0; i < count; i++)
         HYPERVISOR_xen_version(XENVER_version, NULL);
     report("null-hypercall", count, time_now_ns() - t0);
