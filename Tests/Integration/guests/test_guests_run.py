@@ -120,3 +120,12 @@ def test_grant_export_mode_lists_its_grants_and_keeps_pages_intact_without_a_pee
     assert len(refs) == 3 and min(refs) >= 8  # past the reserved entries (0 console, 1 xenstore, ...)
     assert all(before[k]["sum"] == after[k]["sum"] for k in before)
     assert lines["exporter"][-1] == "RESULT ok"
+
+
+def test_ram_that_is_not_whole_mebibytes_boots_with_its_tail_mapped_by_pages(xenarm, tmp_path):
+    """A section may not reach past RAM (the hypervisor refuses the table): the kernel maps the tail by pages."""
+    domains = [{"name": "odd", "program": "hello", "memory": "3076KiB"}]
+    status, lines, output = launch(xenarm, write_topology(tmp_path / "odd.yaml", domains), tmp_path / "run")
+    assert status == 0, output
+    assert lines["odd"][0] == 'xenarm-minios: domid=1 ram=3076KiB cmdline=""'
+    assert lines["odd"][-1] == "RESULT ok"
