@@ -129,3 +129,15 @@ def test_ram_that_is_not_whole_mebibytes_boots_with_its_tail_mapped_by_pages(xen
     assert status == 0, output
     assert lines["odd"][0] == 'xenarm-minios: domid=1 ram=3076KiB cmdline=""'
     assert lines["odd"][-1] == "RESULT ok"
+
+
+def test_compute_reports_progress_every_m_iterations_with_rising_times(xenarm, tmp_path):
+    domains = [{"name": "c", "program": "compute", "args": "iterations=30000 report=10000"}]
+    status, lines, output = launch(xenarm, write_topology(tmp_path / "progress.yaml", domains), tmp_path / "run")
+    assert status == 0, output
+    progress = [line.split() for line in lines["c"] if line.startswith("PROGRESS ")]
+    assert [int(p[1]) for p in progress] == [10000, 20000, 30000]
+    times = [int(p[2].split("=")[1]) for p in progress]
+    assert times == sorted(times)
+    final = fields(next(line for line in lines["c"] if line.startswith("compute: iterations=")))
+    assert final["checksum"] == f"0x{compute_checksum(30000):08x}"
