@@ -14,6 +14,7 @@ extern uint32_t kernel_domid;
 extern uint32_t kernel_ram_size;
 extern char kernel_cmdline[256];
 void NORETURN kernel_poweroff(int crashed);
+int kernel_hvm_param(uint32_t index, uint64_t *value); /* HVMOP_get_param for this domain; 0 or -errno */
 
 /* console.c: the single output path (console_io now, the console ring later). */
 void console_write(const char *s, size_t len);

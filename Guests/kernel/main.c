@@ -15,6 +15,15 @@ void kernel_poweroff(int crashed)
         HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
 }
 
+int kernel_hvm_param(uint32_t index, uint64_t *value)
+{
+    struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index};
+    long rc = HYPERVISOR_hvm_op(HVMOP_get_param, &p);
+    if (rc == 0)
+        *value = p.value;
+    return (int)rc;
+}
+
 __attribute__((weak)) int program_after_tasks(void)
 {
     return task_exit_codes_sum;

@@ -172,4 +172,14 @@ final class EventChannelTests: XCTestCase {
             XCTAssertEqual(($0 as? EventChannelError)?.errno, .ESRCH)
         }
     }
+
+    func testABorrowedSharedInfoPageKeepsWhatTheBuilderSet() {
+        var p: UnsafeMutableRawPointer?
+        XCTAssertEqual(posix_memalign(&p, 4096, 4096), 0)
+        defer { free(p) }
+        memset(p!, 0, 4096)
+        p!.storeBytes(of: UInt8(1), toByteOffset: 1, as: UInt8.self)  // evtchn_upcall_mask = 1 at boot
+        let page = SharedInfoPage(borrowing: p!)
+        XCTAssertTrue(page.upcallMask)
+    }
 }

@@ -116,4 +116,28 @@ final class GrantCopyTests: XCTestCase {
         _ = m.copier.read(granter: d1, ref: 0, offset: 0, length: 1, copier: .dom0)
         XCTAssertEqual(m.grants.refusals, [.badDomain: 1, .badCopyArg: 1, .generalError: 1])
     }
+
+    func testEntriesTheGuestWritesIntoItsMappedFrameAreHonoured() throws {
+        let m = try TestMachine()
+        var p: UnsafeMutableRawPointer?
+        XCTAssertEqual(posix_memalign(&p, 4096, 2 * 4096), 0)
+        defer { free(p) }
+        let table = GrantTable(domain: DomID(3), borrowing: [p!, p! + 4096])
+        XCTAssertEqual(table.entryCount, 1024)
+        XCTAssertEqual(table.frame(1), p! + 4096)
+        // The guest writes grant_entry_v1 {flags, domid, frame} for ref 513 = frame 1, slot 1, as clang lays it out.
+        let slot = p! + 4096 + 8
+        slot.storeBytes(of: UInt16(1 | 4), toByteOffset: 0, as: UInt16.self)
+        slot.storeBytes(of: UInt16(0), toByteOffset: 2, as: UInt16.self)
+        slot.storeBytes(of: UInt32(0x40007), toByteOffset: 4, as: UInt32.self)
+        XCTAssertEqual(table.entry(513), GrantEntryV1(flags: [.permitAccess, .readOnly], domid: 0, frame: 0x40007))
+        _ = m
+    }
+
+    func testReservedEntriesGrantTheConsoleAndXenstoreRingsToDom0() {
+        let table = GrantTable(domain: d1)
+        table.fillReserved(consoleFrame: 0x39000, xenstoreFrame: 0x39001)
+        XCTAssertEqual(table.entry(ReservedGrantRef.console), GrantEntryV1(flags: .permitAccess, domid: 0, frame: 0x39000))
+        XCTAssertEqual(table.entry(ReservedGrantRef.xenstore), GrantEntryV1(flags: .permitAccess, domid: 0, frame: 0x39001))
+    }
 }

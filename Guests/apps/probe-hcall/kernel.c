@@ -53,13 +53,13 @@ static void fixed_cases(void)
     check("evtchn-status-bad-port", HYPERVISOR_event_channel_op(EVTCHNOP_status, &st), -EINVAL);
     struct evtchn_unmask um = {.port = 100000};
     check("evtchn-unmask-bad-port", HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &um), -EINVAL);
-    struct evtchn_alloc_unbound au = {.dom = 7, .remote_dom = 0};
+    struct evtchn_alloc_unbound au = {.dom = 0, .remote_dom = 0};
     check("evtchn-alloc-unbound-other-dom", HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au), -EPERM);
     check("evtchn-bind-interdomain-bad", evtchn_bind_interdomain(0x7ff0, 1, &port), -EINVAL);
 
     check("grant_table_op-bad-cmd", HYPERVISOR_grant_table_op(99, NULL, 1), -ENOSYS);
     check("grant_table_op-setup-bad-ptr", HYPERVISOR_grant_table_op(GNTTABOP_setup_table, (void *)BAD_PTR, 1), -EFAULT);
-    struct gnttab_query_size qs = {.dom = 7};
+    struct gnttab_query_size qs = {.dom = 0};
     long rc = HYPERVISOR_grant_table_op(GNTTABOP_query_size, &qs, 1);
     check("grant-query-size-other-dom", gnt_result(rc, qs.status), GNTST_permission_denied);
     check("grant_table_op-copy-bad-ptr", HYPERVISOR_grant_table_op(GNTTABOP_copy, (void *)BAD_PTR, 1), -EFAULT);
@@ -71,7 +71,7 @@ static void fixed_cases(void)
     check("memory_op-add-to-physmap-bad-ptr", HYPERVISOR_memory_op(XENMEM_add_to_physmap, (void *)BAD_PTR), -EFAULT);
     struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = 99, .idx = 0, .gpfn = 0x39200};
     check("add-to-physmap-bad-space", HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp), -EINVAL);
-    xatp = (struct xen_add_to_physmap){.domid = 7, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = 0x39200};
+    xatp = (struct xen_add_to_physmap){.domid = 0, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = 0x39200};
     check("add-to-physmap-other-dom", HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp), -EPERM);
     xatp = (struct xen_add_to_physmap){.domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = 4096, .gpfn = 0x38100};
     check("add-to-physmap-grant-idx-too-big", HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp), -EINVAL);
@@ -80,7 +80,7 @@ static void fixed_cases(void)
     struct xen_hvm_param hp = {.domid = DOMID_SELF, .index = 9999};
     check("hvm-get-param-bad-index", HYPERVISOR_hvm_op(HVMOP_get_param, &hp), -EINVAL);
     check("hvm-get-param-bad-ptr", HYPERVISOR_hvm_op(HVMOP_get_param, (void *)BAD_PTR), -EFAULT);
-    hp = (struct xen_hvm_param){.domid = 7, .index = HVM_PARAM_STORE_PFN};
+    hp = (struct xen_hvm_param){.domid = 0, .index = HVM_PARAM_STORE_PFN};
     check("hvm-get-param-other-dom", HYPERVISOR_hvm_op(HVMOP_get_param, &hp), -EPERM);
 
     check("xen_version-bad-cmd", HYPERVISOR_xen_version(99, NULL), -ENOSYS);

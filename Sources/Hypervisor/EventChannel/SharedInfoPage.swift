@@ -29,11 +29,10 @@ public final class SharedInfoPage: @unchecked Sendable {
         owned = true
     }
 
-    /// A page the caller owns (e.g. carved from `MachineMemory`'s reserve); it is zeroed here and must
-    /// outlive this object.
+    /// A page the caller owns (e.g. carved from `MachineMemory`'s reserve, zero-filled by mmap); it must outlive
+    /// this object. Its contents are kept: the domain builder may already have set `evtchn_upcall_mask`.
     public init(borrowing page: UnsafeMutableRawPointer) {
         precondition(Int(bitPattern: page) % Self.size == 0, "shared_info must be page aligned")
-        memset(page, 0, Self.size)
         host = page
         owned = false
     }

@@ -24,21 +24,38 @@ public final class GrantTable: @unchecked Sendable {
 
     public let domain: DomID
     public let frameCount: Int
-    private let pages: UnsafeMutableRawPointer
+    private let pages: [UnsafeMutableRawPointer]
+    private let owned: UnsafeMutableRawPointer?
 
+    /// A table in pages of its own (posix_memalign).
     public init(domain: DomID, frameCount: Int = GrantTable.defaultFrameCount) {
         precondition((1 ... Self.maxFrameCount).contains(frameCount), "grant frames in 1...\(Self.maxFrameCount)")
-        self.domain = domain
-        self.frameCount = frameCount
         var p: UnsafeMutableRawPointer?
         guard posix_memalign(&p, 4096, frameCount * 4096) == 0, let memory = p else {
             fatalError("cannot allocate \(frameCount) grant frames")  // host out of memory
         }
         memset(memory, 0, frameCount * 4096)
-        pages = memory
+        self.domain = domain
+        self.frameCount = frameCount
+        pages = (0 ..< frameCount).map { memory + $0 * 4096 }
+        owned = memory
     }
 
-    deinit { free(pages) }
+    /// A table in pages the caller owns (the domain builder's pages from the hypervisor reserve), zeroed here;
+    /// they must outlive the table.
+    public init(domain: DomID, borrowing frames: [UnsafeMutableRawPointer]) {
+        precondition((1 ... Self.maxFrameCount).contains(frames.count), "grant frames in 1...\(Self.maxFrameCount)")
+        for f in frames {
+            precondition(Int(bitPattern: f) % 4096 == 0, "grant frames are page aligned")
+            memset(f, 0, 4096)
+        }
+        self.domain = domain
+        frameCount = frames.count
+        pages = frames
+        owned = nil
+    }
+
+    deinit { if let owned { free(owned) } }
 
     /// Number of grant references (`frameCount` × 512).
     public var entryCount: Int { frameCount * GrantEntryV1.perFrame }
@@ -46,13 +63,17 @@ public final class GrantTable: @unchecked Sendable {
     /// Host page of grant frame `index` (what hv maps at `grantTableBase + index × 4096` for the guest),
     /// nil past the last frame.
     public func frame(_ index: Int) -> UnsafeMutableRawPointer? {
-        index >= 0 && index < frameCount ? pages + index * 4096 : nil
+        index >= 0 && index < frameCount ? pages[index] : nil
+    }
+
+    @inline(__always) private func slot(_ ref: GrantRef) -> UnsafeMutableRawPointer {
+        pages[Int(ref) / GrantEntryV1.perFrame] + (Int(ref) % GrantEntryV1.perFrame) * 8
     }
 
     /// A consistent snapshot of entry `ref`, nil past the table.
     public func entry(_ ref: GrantRef) -> GrantEntryV1? {
         guard Int(ref) < entryCount else { return nil }
-        let raw = UInt64(littleEndian: pages.load(fromByteOffset: Int(ref) * 8, as: UInt64.self))
+        let raw = UInt64(littleEndian: slot(ref).load(as: UInt64.self))
         return GrantEntryV1(flags: GrantFlags(rawValue: UInt16(truncatingIfNeeded: raw)),
                             domid: UInt16(truncatingIfNeeded: raw >> 16), frame: UInt32(truncatingIfNeeded: raw >> 32))
     }
@@ -61,7 +82,7 @@ public final class GrantTable: @unchecked Sendable {
     public func setEntry(_ ref: GrantRef, _ entry: GrantEntryV1) {
         precondition(Int(ref) < entryCount, "grant ref inside the table")
         let raw = UInt64(entry.flags.rawValue) | UInt64(entry.domid) << 16 | UInt64(entry.frame) << 32
-        pages.storeBytes(of: raw.littleEndian, toByteOffset: Int(ref) * 8, as: UInt64.self)
+        slot(ref).storeBytes(of: raw.littleEndian, as: UInt64.self)
     }
 
     /// Fills the reserved entries as the toolstack does: the console and xenstore ring frames (guest frame

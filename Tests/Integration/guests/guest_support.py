@@ -28,3 +28,35 @@ def program_headers(path: pathlib.Path) -> tuple[dict, list[dict]]:
         if p_type == 1:
             loads.append({"vaddr": p_vaddr, "filesz": p_filesz, "memsz": p_memsz, "flags": p_flags})
     return header, loads
+
+
+def launch(xenarm: str, topology: pathlib.Path, run_dir: pathlib.Path, timeout: float = 180) -> tuple[int, dict, str]:
+    """Runs `xenarm launch` to the end. Returns its exit status, each domain's console lines ("[name] line"
+    in the launcher's output, prefix removed) and the whole output."""
+    result = subprocess.run([xenarm, "launch", str(topology), "--run-dir", str(run_dir)], capture_output=True,
+                            text=True, timeout=timeout)
+    output = result.stdout + result.stderr
+    lines: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        if line.startswith("[") and "] " in line and not line[1:2].isspace() and not line[1:2].isdigit():
+            name, text = line[1:].split("] ", 1)
+            lines.setdefault(name, []).append(text)
+    return result.returncode, lines, output
+
+
+def fields(line: str) -> dict[str, str]:
+    """The key=value words of a probe line."""
+    return dict(word.split("=", 1) for word in line.split() if "=" in word)
+
+
+def write_topology(path: pathlib.Path, domains: list[dict], memory: str = "128MiB") -> pathlib.Path:
+    """A topology with only guest domains (absolute kernel paths)."""
+    text = [f"name: {path.stem}", "machine:", f"  memory: {memory}", "  hypervisor_reserve: 16MiB", "domains:"]
+    for d in domains:
+        text.append(f"  - name: {d['name']}")
+        text.append(f"    memory: {d.get('memory', '8MiB')}")
+        text.append(f"    kernel: {BUILD / (d['program'] + '.elf')}")
+        if "args" in d:
+            text.append(f"    args: \"{d['args']}\"")
+    path.write_text("\n".join(text) + "\n")
+    return path
