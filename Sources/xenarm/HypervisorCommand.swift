@@ -33,6 +33,9 @@ struct HypervisorCommand: ParsableCommand {
     @Option(help: "Instructions per time slice.")
     var slice: Int = 200_000
 
+    @Option(help: "The launch's bus secret file (mode 0600). With it, the hypervisor bus listens on --endpoint.")
+    var busSecret: String?
+
     func run() throws {
         ChildControl.guardParentDeath()
         let topo: Topology
@@ -50,6 +53,7 @@ struct HypervisorCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(process.name): \(error)\n".utf8))
             throw ExitCode(2)
         }
+        let bus = startBus(topo, hypervisor)
         let box = ControlBox()
         hypervisor.onConsoleLine = { domain, line in
             Hypervisor.printLine("[\(domain.name)] \(line)")
@@ -62,13 +66,14 @@ struct HypervisorCommand: ParsableCommand {
                 + "hypercall_errors=\(c[.hypercallErrors]) traps=\(c[.trapsDelivered]) "
                 + "isolation_faults=\(c[.isolationFaults]))")
             box.control?.post(.domain(name: box.name, domain: domain.name, id: Int(domain.id.rawValue), state: state.reason))
+            bus?.outbox.domainEvent(domain.id, Self.busEvent(state), reason: Self.busReason(state))
         }
         box.name = process.name
         let domains = hypervisor.domains
         do {
             box.control = try ChildControl.start(
                 name: process.name, control: process.control, endpoint: endpoint,
-                counters: { Self.counters(domains) },
+                counters: { Self.counters(domains).merging(Self.busCounters(bus)) { a, _ in a } },
                 onShutdown: {
                     Hypervisor.printLine("\(box.name): shutdown requested: destroying \(domains.count) domains")
                     Foundation.exit(0)
@@ -77,6 +82,7 @@ struct HypervisorCommand: ParsableCommand {
         for d in domains {
             Hypervisor.printLine("\(process.name): domain \(d.name) (id \(d.id.rawValue)) built: \(d.memory.size >> 20) MiB")
             box.control?.post(.domain(name: process.name, domain: d.name, id: Int(d.id.rawValue), state: "running"))
+            bus?.outbox.domainEvent(d.id, .created)
         }
         hypervisor.start()
         hypervisor.waitUntilAllEnded()
@@ -98,6 +104,54 @@ struct HypervisorCommand: ParsableCommand {
         out["domains"] = Int64(domains.count)
         out["domains_running"] = Int64(domains.filter { !$0.state.hasEnded }.count)
         return out
+    }
+}
+
+// MARK: the hypervisor bus (evtgnt: docs/hypervisor-bus.md)
+
+extension HypervisorCommand {
+    /// Starts the bus on --endpoint when --bus-secret is given; exits 2 if the secret or the endpoint is unusable.
+    func startBus(_ topo: Topology, _ hypervisor: Hypervisor) -> BusThread? {
+        guard let busSecret, endpoint != "-" else { return nil }
+        do {
+            let secret = try BusSecret.load(from: busSecret)
+            return try BusThread.start(context: ZMQContext(), endpoint: endpoint, secret: secret,
+                                       policy: BusPolicy(topology: topo), channels: hypervisor.eventChannels,
+                                       copier: GrantCopy(tables: hypervisor.grantTables))
+        } catch {
+            FileHandle.standardError.write(Data("\(process.name): hypervisor bus: \(error)\n".utf8))
+            Foundation.exit(2)
+        }
+    }
+
+    static func busEvent(_ state: DomainState) -> BusDomainEvent.Event {
+        if case .crashed = state { return .crashed }
+        return .shutdown
+    }
+
+    /// `SHUTDOWN_*` of sched.h for the reason names the hypervisor reports.
+    static func busReason(_ state: DomainState) -> UInt8 {
+        guard case let .shutdown(reason) = state else { return 0 }
+        switch reason {
+        case "poweroff": return 0
+        case "reboot": return 1
+        case "suspend": return 2
+        case "crash": return 3
+        case "watchdog": return 4
+        default: return 0xFF
+        }
+    }
+
+    /// The bus counters in the metrics report, as `bus.NAME`.
+    static func busCounters(_ bus: BusThread?) -> [String: Int64] {
+        guard let s = bus?.counters.snapshot() else { return [:] }
+        let all: [(String, UInt64)] = [
+            ("received", s.received), ("unauthenticated", s.unauthenticated), ("unauthorized", s.unauthorized),
+            ("replayed", s.replayed), ("malformed", s.malformed), ("notifications", s.notifications),
+            ("events_pushed", s.eventsPushed), ("copies_done", s.copiesDone), ("copies_refused", s.copiesRefused),
+            ("sessions", s.sessions),
+        ]
+        return Dictionary(uniqueKeysWithValues: all.map { ("bus.\($0.0)", Int64(clamping: $0.1)) })
     }
 }
 

@@ -15,6 +15,7 @@ struct Xenarm: ParsableCommand {
             BenchCommand.self,
             CPUCommand.self,
             HypervisorCommand.self,
+            BusEchoCommand.self,
         ]
     )
 }
