@@ -142,6 +142,9 @@ public final class Supervisor {
     }
 
     private func handleExit(_ p: SupervisedProcess, _ exit: RestartTracker.Exit, at now: Int) {
+        // A process that had reported ready has passed start-up even if the loop has not advanced past it yet
+        // (the hypervisor of a short-lived topology can end within one tick of its ready).
+        let wasReady = p.state == .ready
         p.pid = nil
         p.lastExit = exit
         p.readyDeadline = nil
@@ -176,7 +179,7 @@ public final class Supervisor {
                                                            log: runDirectory.log(of: p.name)))
             }
         }
-        if p.state == .exited && isInStartup(p) {
+        if p.state == .exited && !wasReady && isInStartup(p) {
             stopReason = .failure(.gaveUpDuringStartup(name: p.name, lastExit: exit.description,
                                                        log: runDirectory.log(of: p.name)))
         }
