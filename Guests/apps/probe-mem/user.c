@@ -30,3 +30,28 @@ void probe_user_exec(const char *arg)
     fn();
     uprintf("user-exec-kernel: returned (should have faulted)\n");
 }
+
+/* System calls with bad arguments: each must be refused with its errno, the task must live on. */
+void probe_user_syscalls(const char *arg);
+void probe_user_syscalls(const char *arg)
+{
+    static const struct {
+        const char *name;
+        uint32_t nr, a0, a1, a2;
+        long expect;
+    } cases[] = {
+        {"write-kernel-buffer", SYS_write, 1, 0x40000000u, 16, -14},
+        {"write-past-user-window", SYS_write, 1, 0x401ffff0u, 0x100, -14},
+        {"write-huge-length", SYS_write, 1, 0x40100000u, 0xffffffffu, -14},
+        {"write-bad-fd", SYS_write, 7, 0x40100000u, 1, -9},
+        {"unknown-syscall", 99, 0, 0, 0, -38},
+    };
+    int failures = 0;
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        long r = sys_call(cases[i].nr, cases[i].a0, cases[i].a1, cases[i].a2);
+        uprintf("SYSCALL %s ret=%ld expect=%ld\n", cases[i].name, r, cases[i].expect);
+        if (r != cases[i].expect)
+            failures++;
+    }
+    sys_exit(failures);
+}

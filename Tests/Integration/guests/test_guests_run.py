@@ -30,7 +30,12 @@ def test_hello_and_compute_run_their_applications_in_user_mode_and_power_off(xen
     for who in ("first", "second"):
         assert any(line.startswith(f"Hello from application {who} (pid ") and line.endswith("in virtual user mode")
                    for line in hello), hello
-        assert any(line.startswith(f"application {who} ") and line.endswith("done") for line in hello), hello
+        done = [line for line in hello if line.startswith(f"application {who} ") and line.endswith("done")]
+        assert len(done) == 1, hello
+        assert int(fields(done[0])["slept"]) >= 10  # sys_sleep(10) lasted at least 10 ms of guest time
+    # Both applications greeted before either finished: while one slept, the other ran.
+    first_done = min(i for i, line in enumerate(hello) if line.endswith("done"))
+    assert sum(1 for line in hello[:first_done] if line.startswith("Hello from application")) == 2
     assert "hello: all applications exited (status sum 0)" in "\n".join(hello)
     assert hello[-1] == "RESULT ok"
     result = [line for line in compute if line.startswith("compute: iterations=")]
@@ -56,6 +61,8 @@ def test_isolation_probes_all_fault_or_are_refused(xenarm, tmp_path):
     user = [p for p in probes if p["case"].startswith("user-")]
     assert all(p["vmode"] == "user" for p in user)
     assert {p["kind"] for p in user} == {"data-abort", "prefetch-abort"}
+    syscalls = [fields(line) for line in lines["mem"] if line.startswith("SYSCALL ")]
+    assert len(syscalls) == 5 and all(s["ret"] == s["expect"] for s in syscalls), syscalls
     # A fault stays with the faulting domain: the neighbours finished normally.
     assert output.count("ended: poweroff") == 5
 
