@@ -31,6 +31,19 @@ void probe_user_exec(const char *arg)
     uprintf("user-exec-kernel: returned (should have faulted)\n");
 }
 
+/* A hypercall straight from an application (shutdown, poweroff): it must reach its kernel as an undefined
+ * instruction, never the hypervisor. */
+void probe_user_hypercall(const char *arg);
+void probe_user_hypercall(const char *arg)
+{
+    static const uint32_t shutdown_poweroff = 0; /* struct sched_shutdown { reason = SHUTDOWN_poweroff } */
+    register uint32_t r0 __asm__("r0") = 2;      /* SCHEDOP_shutdown */
+    register uint32_t r1 __asm__("r1") = (uint32_t)&shutdown_poweroff;
+    register uint32_t r12 __asm__("r12") = 29;  /* __HYPERVISOR_sched_op */
+    __asm__ volatile(".arch_extension virt\n\thvc #0xea1" : "+r"(r0) : "r"(r1), "r"(r12) : "memory");
+    uprintf("user-hypercall: returned %d (should have trapped to the kernel)\n", (int)r0);
+}
+
 /* System calls with bad arguments: each must be refused with its errno, the task must live on. */
 void probe_user_syscalls(const char *arg);
 void probe_user_syscalls(const char *arg)
