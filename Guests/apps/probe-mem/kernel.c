@@ -122,7 +122,7 @@ int program_main(const char *cmdline)
 int program_after_tasks(void)
 {
     static const char *const names[4] = {"user-read-kernel", "user-write-kernel", "user-exec-kernel",
-                                         "user-hypercall"};
+                                         "app-hypercall"};
     for (int i = 0; i < 4; i++) {
         if (user_pids[i] <= 0)
             continue;
