@@ -74,6 +74,10 @@ def test_isolation_probes_all_fault_or_are_refused(xenarm, tmp_path):
     fixed = [h for h in hcalls if h["case"] != "xen_version-after"]
     assert len(fixed) >= 40
     assert all(int(h["ret"]) < 0 for h in fixed), [h for h in fixed if int(h["ret"]) >= 0]
+    refused_tables = {h["case"] for h in fixed if h["case"].startswith("set-ttbr-")}
+    assert {"set-ttbr-section-outside-ram", "set-ttbr-supersection", "set-ttbr-l2-outside-ram",
+            "set-ttbr-small-page-foreign", "set-ttbr-large-page-past-ram"} <= refused_tables
+    assert "CONTROL set-ttbr-valid-copy ret=0" in lines["hcall"]  # the same table without the bad entry passes
     random = fields(next(line for line in lines["hcall"] if line.startswith("RANDOM ")))
     assert random["calls"] == "2000"
 
