@@ -6,7 +6,7 @@
 /// their size whatever SCTLR.A says.
 extension CPU {
     func loadExclusive(_ d: DecodedRef, size: UInt32) throws(Abort) {
-        let address = r[Int(d.rn)]
+        let address = r[Int(d.rn)] &+ d.imm   // T32 LDREX/STREX offset (imm8:00); 0 in A32
         try requireAlignment(address, size, write: false)
         let user = isUser
         switch size {
@@ -25,7 +25,7 @@ extension CPU {
 
     /// STREX: status in `rd`, value in `rm` (and `ra` for STREXD).
     func storeExclusive(_ d: DecodedRef, size: UInt32) throws(Abort) {
-        let address = r[Int(d.rn)]
+        let address = r[Int(d.rn)] &+ d.imm   // T32 LDREX/STREX offset (imm8:00); 0 in A32
         try requireAlignment(address, size, write: true)
         guard exclusiveOpen && exclusiveAddress == address && exclusiveSize == size else {
             exclusiveOpen = false
