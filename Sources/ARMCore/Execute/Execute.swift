@@ -2,8 +2,10 @@
 /// single and multiple loads/stores, branches) small enough to inline into the run loop; everything else goes
 /// to `executeRare`, an ordinary call. Each case calls its class's executor (one file per ARM ARM class here).
 extension CPU {
+    /// `pc` is the instruction's address; the run loop has not stored it in `state.pc` yet, and only the rare
+    /// executors (traps, exceptions) need it there.
     @_transparent
-    func execute(_ d: DecodedRef) throws(Abort) {
+    func execute(_ d: DecodedRef, pc: UInt32) throws(Abort) {
         switch d.op {
         case .fastAddImm, .fastSubImm, .fastRsbImm, .fastAndImm, .fastOrrImm, .fastEorImm, .fastBicImm,
              .fastMovImm, .fastMvnImm, .fastAddReg, .fastSubReg, .fastAndReg, .fastOrrReg, .fastEorReg, .fastBicReg,
@@ -33,7 +35,9 @@ extension CPU {
         case .b: b(d)
         case .bl: bl(d)
         case .bx: bx(d)
-        default: try executeRare(d)
+        default:
+            state.pc = pc
+            try executeRare(d)
         }
     }
 
