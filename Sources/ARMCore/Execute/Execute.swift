@@ -11,7 +11,8 @@ extension CPU {
              .fastMovImm, .fastMvnImm, .fastAddReg, .fastSubReg, .fastAndReg, .fastOrrReg, .fastEorReg, .fastBicReg,
              .fastMovReg, .fastMovShift, .fastCmpImm, .fastCmpReg, .fastCmnImm, .fastTstImm, .fastTstReg,
              .fastAddsImm, .fastSubsImm, .fastLdrImm, .fastStrImm, .fastLdrbImm, .fastStrbImm,
-             .fastLdrReg, .fastStrReg:
+             .fastLdrReg, .fastStrReg, .fastLdrPreImm, .fastStrPreImm, .fastLdrPostImm, .fastStrPostImm,
+             .fastLdrbPostImm, .fastStrbPostImm, .fastLdrRegPre, .fastStrRegPre, .fastLdrhImm, .fastStrhImm:
             try executeFast(d)
         case .and: logical(d, .and)
         case .eor: logical(d, .eor)
@@ -171,7 +172,8 @@ extension CPU {
              .fastMovImm, .fastMvnImm, .fastAddReg, .fastSubReg, .fastAndReg, .fastOrrReg, .fastEorReg, .fastBicReg,
              .fastMovReg, .fastMovShift, .fastCmpImm, .fastCmpReg, .fastCmnImm, .fastTstImm, .fastTstReg,
              .fastAddsImm, .fastSubsImm, .fastLdrImm, .fastStrImm, .fastLdrbImm, .fastStrbImm,
-             .fastLdrReg, .fastStrReg:
+             .fastLdrReg, .fastStrReg, .fastLdrPreImm, .fastStrPreImm, .fastLdrPostImm, .fastStrPostImm,
+             .fastLdrbPostImm, .fastStrbPostImm, .fastLdrRegPre, .fastStrRegPre, .fastLdrhImm, .fastStrhImm:
             try executeFast(d)
         }
     }
