@@ -10,6 +10,7 @@ struct Xenarm: ParsableCommand {
         subcommands: [
             VersionCommand.self,
             CPUCommand.self,
+            DecodeCommand.self,
         ]
     )
 }
