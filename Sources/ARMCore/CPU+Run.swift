@@ -144,19 +144,19 @@ extension CPU {
         let offset = Int(pc & 0xFFF)
         let bytes = fetchHost.unsafelyUnwrapped
         if !thumb {
-            slot.pointee = ArmTable.decode(bytes.load(fromByteOffset: offset, as: UInt32.self))
+            slot.pointee = FastForms.specialize(ArmTable.decode(bytes.load(fromByteOffset: offset, as: UInt32.self)))
             return slot
         }
         let hw1 = bytes.load(fromByteOffset: offset, as: UInt16.self)
         if !ThumbDecoder.isThumb32(hw1) {
-            slot.pointee = ThumbDecoder.decode(hw1, 0)
+            slot.pointee = FastForms.specialize(ThumbDecoder.decode(hw1, 0))
             return slot
         }
         if offset == 0xFFE {
-            scratch[0] = ThumbDecoder.decode(hw1, try fetchHalfwordSlow(pc &+ 2))
+            scratch[0] = FastForms.specialize(ThumbDecoder.decode(hw1, try fetchHalfwordSlow(pc &+ 2)))
             return scratch
         }
-        slot.pointee = ThumbDecoder.decode(hw1, bytes.load(fromByteOffset: offset + 2, as: UInt16.self))
+        slot.pointee = FastForms.specialize(ThumbDecoder.decode(hw1, bytes.load(fromByteOffset: offset + 2, as: UInt16.self)))
         return slot
     }
 

@@ -126,6 +126,13 @@ extension CPU {
         case .nop, .yield, .sev, .dbg, .dmb, .dsb, .isb, .pld, .pli: break
 
         case .mcr, .mrc, .mcrr, .mrrc: coprocessorTransfer(d, d.op)
+
+        case .fastAddImm, .fastSubImm, .fastRsbImm, .fastAndImm, .fastOrrImm, .fastEorImm, .fastBicImm,
+             .fastMovImm, .fastMvnImm, .fastAddReg, .fastSubReg, .fastAndReg, .fastOrrReg, .fastEorReg, .fastBicReg,
+             .fastMovReg, .fastMovShift, .fastCmpImm, .fastCmpReg, .fastCmnImm, .fastTstImm, .fastTstReg,
+             .fastAddsImm, .fastSubsImm, .fastLdrImm, .fastStrImm, .fastLdrbImm, .fastStrbImm,
+             .fastLdrReg, .fastStrReg:
+            try executeFast(d)
         }
     }
 }
