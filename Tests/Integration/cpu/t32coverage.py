@@ -3,7 +3,7 @@
 instruction encoding to `xenarm decode --isa thumb` and counts rows.
 
 Usage: t32coverage.py [--xenarm PATH] ELF...        (prints per-row counts, rows never hit, and a summary)
-Also used by test_t32_decode.py: every encoding clang emits in the Thumb corpus must decode to a table row.
+Also used by test_cpu_t32_decode.py: every encoding clang emits in the Thumb corpus must decode to a table row.
 """
 from __future__ import annotations
 
