@@ -62,7 +62,8 @@ extension CPU {
                     }
                 }
                 if cond >= 14 || ARMPseudocode.ConditionHolds(cond, n: st.n, z: st.z, c: st.c, v: st.v) {
-                    do throws(Abort) { try execute(UnsafePointer(slot)) } catch {
+                    do throws(Abort) { try execute(UnsafePointer(slot), pc: pc) } catch {
+                        st.pc = pc
                         dataAbort(error)
                     }
                 }
@@ -73,12 +74,14 @@ extension CPU {
                 }
                 remaining -= 1
                 let target = nextPC
-                st.pc = target
                 if target != next || (next ^ pc) & 0xFFFF_F000 != 0 || fetchPage != key || stopRequested
                     || interruptLines != 0 || remaining <= 0 {
+                    st.pc = target
                     if stopRequested { break outer }
                     continue outer
                 }
+                // `state.pc` is stored only when leaving the inner loop or before a rare executor or a trap
+                // (which read it), not for every straight-line instruction.
                 pc = next
             }
         }

@@ -2,14 +2,17 @@
 /// single and multiple loads/stores, branches) small enough to inline into the run loop; everything else goes
 /// to `executeRare`, an ordinary call. Each case calls its class's executor (one file per ARM ARM class here).
 extension CPU {
+    /// `pc` is the instruction's address; the run loop has not stored it in `state.pc` yet, and only the rare
+    /// executors (traps, exceptions) need it there.
     @_transparent
-    func execute(_ d: DecodedRef) throws(Abort) {
+    func execute(_ d: DecodedRef, pc: UInt32) throws(Abort) {
         switch d.op {
         case .fastAddImm, .fastSubImm, .fastRsbImm, .fastAndImm, .fastOrrImm, .fastEorImm, .fastBicImm,
              .fastMovImm, .fastMvnImm, .fastAddReg, .fastSubReg, .fastAndReg, .fastOrrReg, .fastEorReg, .fastBicReg,
              .fastMovReg, .fastMovShift, .fastCmpImm, .fastCmpReg, .fastCmnImm, .fastTstImm, .fastTstReg,
              .fastAddsImm, .fastSubsImm, .fastLdrImm, .fastStrImm, .fastLdrbImm, .fastStrbImm,
-             .fastLdrReg, .fastStrReg:
+             .fastLdrReg, .fastStrReg, .fastLdrPreImm, .fastStrPreImm, .fastLdrPostImm, .fastStrPostImm,
+             .fastLdrbPostImm, .fastStrbPostImm, .fastLdrRegPre, .fastStrRegPre, .fastLdrhImm, .fastStrhImm:
             try executeFast(d)
         case .and: logical(d, .and)
         case .eor: logical(d, .eor)
@@ -33,7 +36,9 @@ extension CPU {
         case .b: b(d)
         case .bl: bl(d)
         case .bx: bx(d)
-        default: try executeRare(d)
+        default:
+            state.pc = pc
+            try executeRare(d)
         }
     }
 
@@ -167,7 +172,8 @@ extension CPU {
              .fastMovImm, .fastMvnImm, .fastAddReg, .fastSubReg, .fastAndReg, .fastOrrReg, .fastEorReg, .fastBicReg,
              .fastMovReg, .fastMovShift, .fastCmpImm, .fastCmpReg, .fastCmnImm, .fastTstImm, .fastTstReg,
              .fastAddsImm, .fastSubsImm, .fastLdrImm, .fastStrImm, .fastLdrbImm, .fastStrbImm,
-             .fastLdrReg, .fastStrReg:
+             .fastLdrReg, .fastStrReg, .fastLdrPreImm, .fastStrPreImm, .fastLdrPostImm, .fastStrPostImm,
+             .fastLdrbPostImm, .fastStrbPostImm, .fastLdrRegPre, .fastStrRegPre, .fastLdrhImm, .fastStrhImm:
             try executeFast(d)
         }
     }
