@@ -61,7 +61,7 @@ extension CPU {
                         slot = scratch + 1
                     }
                 }
-                if cond >= 14 || ARMPseudocode.ConditionHolds(cond, n: st.n, z: st.z, c: st.c, v: st.v) {
+                if cond >= 14 || conditionPasses(cond) {
                     do throws(Abort) { try execute(UnsafePointer(slot), pc: pc) } catch {
                         st.pc = pc
                         dataAbort(error)
@@ -86,6 +86,14 @@ extension CPU {
             }
         }
         return stopReason ?? .budgetExhausted
+    }
+
+    /// ConditionPassed without a branch per condition: one mask load and a shift.
+    @inline(__always)
+    func conditionPasses(_ cond: UInt8) -> Bool {
+        let st = state
+        let nzcv = (st.n ? 8 : 0) | (st.z ? 4 : 0) | (st.c ? 2 : 0) | (st.v ? 1 : 0)
+        return (conditionMasks[Int(cond)] >> UInt16(nzcv)) & 1 != 0
     }
 
     /// An abort raised while executing: offered to the host, then the Data Abort (or Prefetch Abort) exception.

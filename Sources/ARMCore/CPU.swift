@@ -33,6 +33,9 @@ public final class CPU<Host: CPUHost> {
     /// Two decoded slots owned by the CPU: [0] for a T32 instruction straddling pages, [1] for a T16
     /// instruction run with S set outside an IT block.
     let scratch: UnsafeMutablePointer<Decoded>
+    /// `ARMPseudocode.conditionMasks()`, in a buffer the run loop indexes without bounds checks or lazy
+    /// initialisation.
+    let conditionMasks: UnsafeMutablePointer<UInt16>
     /// The page the run loop is fetching from: virtual page base (or `TLB.invalid`), instruction set, its
     /// decoded slots and host bytes, and its guest-physical page.
     var fetchPage: UInt32 = TLB.invalid
@@ -53,11 +56,14 @@ public final class CPU<Host: CPUHost> {
         self.r = state.r
         scratch = .allocate(capacity: 2)
         scratch.initialize(repeating: .empty, count: 2)
+        conditionMasks = .allocate(capacity: 16)
+        conditionMasks.initialize(from: ARMPseudocode.conditionMasks(), count: 16)
     }
 
     deinit {
         tlb.deallocate()
         scratch.deallocate()
+        conditionMasks.deallocate()
     }
 
     /// Puts the core in its reset state and takes the Reset exception (supervisor mode, IRQ/FIQ/async
