@@ -14,6 +14,7 @@ struct Xenarm: ParsableCommand {
             DeviceCommand.self,
             BenchCommand.self,
             CPUCommand.self,
+            XenstoredCommand.self,
         ]
     )
 }
