@@ -63,7 +63,8 @@ final class XenstorePersistTests: XCTestCase {
         XCTAssertEqual(try h.call(c, .isDomainIntroduced, ["5"]), "T\0")
         let z = h.daemon.connect(.zmq(routingID: Array("backend-1".utf8)))
         _ = try h.write(c, "/keep/me", "changed")
-        XCTAssertEqual(try h.events(for: z).map { "\($0.path) \($0.token)" }, ["/keep/me zt"])
+        // Once for the restart (the watcher may have missed changes), then for the change.
+        XCTAssertEqual(try h.events(for: z).map { "\($0.path) \($0.token)" }, ["/keep zt", "/keep/me zt"])
     }
 
     func testATransactionOpenAcrossARestartEndsWithEAGAIN() throws {
