@@ -64,6 +64,8 @@ public final class XenstoredProcess {
     /// grow the daemon without bound.
     static let maximumHeldPerClient = 4096
     private var logger: Logger
+    /// One read buffer for every client (the loop is single-threaded): 64 KiB takes a pipelined burst at once.
+    private var readBuffer = [UInt8](repeating: 0, count: 65536)
     public var endpoint: String
 
     public init(_ configuration: Configuration, context: ZMQContext, stopSignal: StopSignal = StopSignal()) throws {
@@ -202,11 +204,10 @@ public final class XenstoredProcess {
     }
 
     private func readClient(_ c: SocketClient) {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let n = buffer.withUnsafeMutableBytes { read(c.fd, $0.baseAddress, $0.count) }
+        let n = readBuffer.withUnsafeMutableBytes { read(c.fd, $0.baseAddress, $0.count) }
         if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { return drop(c) }
         guard n > 0 else { return }
-        c.input += buffer[0 ..< n]
+        c.input += readBuffer[0 ..< n]
         var at = 0
         while c.input.count - at >= XsHeader.size, !c.closeAfterFlush {
             let header = XsHeader(bytes: c.input[at ..< at + XsHeader.size])!
