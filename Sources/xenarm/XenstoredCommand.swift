@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dom0Backend
 import Foundation
+import Launcher
 import Wire
 
 /// `xenarm xenstored`: Dom0's xenstore daemon (DESIGN.md §2), run by the launcher or by hand.
@@ -26,6 +27,9 @@ struct XenstoredCommand: ParsableCommand {
     @Option(help: "Directory of the snapshot and journal (created if missing).")
     var stateDir: String
 
+    @Option(help: "Topology file: on a fresh state dir, write the toolstack's nodes for its domains and devices.")
+    var topology: String?
+
     func run() throws {
         // Signals are caught before the socket exists: a client (or test) that sees the socket may send SIGTERM
         // at once, and a SIGTERM between SIG_IGN and the dispatch source's start would be lost.
@@ -35,7 +39,8 @@ struct XenstoredCommand: ParsableCommand {
         do {
             let context = try ZMQContext()
             daemon = try XenstoredProcess(
-                .init(name: process.name, endpoint: endpoint, socketPath: socket, stateDirectory: stateDir),
+                .init(name: process.name, endpoint: endpoint, socketPath: socket, stateDirectory: stateDir,
+                      toolstackNodes: try toolstackNodes()),
                 context: context, stopSignal: stop)
         } catch {
             fatalStartError(process.name, error)
@@ -45,6 +50,20 @@ struct XenstoredCommand: ParsableCommand {
             try daemon.run()
         } catch {
             fatalStartError(process.name, error)
+        }
+    }
+}
+
+extension XenstoredCommand {
+    /// The launcher's toolstack nodes for `--topology`, as xenstored's types.
+    func toolstackNodes() throws -> [(path: String, value: [UInt8], permissions: XenstorePermissions)] {
+        guard let topology else { return [] }
+        return try ToolstackNodes.nodes(for: TopologySource.load(topology)).map { node in
+            let entries = node.permissions.compactMap(XenstorePermission.init(parsing:))
+            guard entries.count == node.permissions.count, let perms = XenstorePermissions(entries) else {
+                throw ValidationError("toolstack node \(node.path): bad permissions \(node.permissions)")
+            }
+            return (node.path, Array(node.value.utf8), perms)
         }
     }
 }

@@ -41,6 +41,7 @@ class Xenstored:
         self.log_path = directory / "xenstored.log"
         self.name = name
         self.process = None
+        self.start_arguments = []
 
     def start(self, timeout=20.0):
         if os.path.exists(self.socket_path):
@@ -49,7 +50,7 @@ class Xenstored:
         started = time.monotonic()
         self.process = subprocess.Popen(
             [self.xenarm, "xenstored", "--name", self.name, "--endpoint", self.endpoint, "--socket", self.socket_path,
-             "--state-dir", self.state_dir], stdout=log, stderr=subprocess.STDOUT)
+             "--state-dir", self.state_dir, *self.start_arguments], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"xenstored exited: {self.log_path.read_text()}"

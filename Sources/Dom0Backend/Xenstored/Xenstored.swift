@@ -25,6 +25,8 @@ public final class Xenstored {
     var pendingEvents: [(Int, XsMessage)] = []
 
     static let transactionCounterBits: UInt32 = 20
+    /// Whether this run started from saved state (false: a fresh store, the toolstack's nodes are due).
+    public private(set) var restoredFromState = false
 
     /// Starts a daemon. With a state directory, the saved state is loaded, the epoch advanced and a fresh
     /// snapshot written (so the journal starts empty and the restart is itself durable).
@@ -34,6 +36,7 @@ public final class Xenstored {
         tree = XenstoreTree()
         guard let stateDirectory else { return }
         if let saved = try stateDirectory.load() {
+            restoredFromState = true
             tree = XenstoreTree(restoring: saved.nodes, generation: 1)
             domains = saved.domains
             epoch = saved.epoch &+ 1
@@ -59,6 +62,26 @@ public final class Xenstored {
         s.epoch = epoch
         for c in connections.values { if let id = c.persistentIdentity, !c.watches.isEmpty { s.watches[id] = c.watches } }
         return s
+    }
+
+    /// Writes nodes as Dom0 with their permissions, durably (the toolstack's nodes for a new run). Returns the
+    /// first refusal, if any.
+    public func seed(_ nodes: [(path: String, value: [UInt8], permissions: XenstorePermissions)]) throws -> [String] {
+        var refused: [String] = []
+        for n in nodes {
+            do throws(XenstoreError) {
+                var changes = try tree.write(n.path, value: n.value, caller: .dom0, quota: quota)
+                changes += try tree.setPermissions(n.path, n.permissions, caller: .dom0)
+                journal(changes.map(\.path))
+                fire(changes)
+            } catch {
+                refused.append("\(n.path): \(error)")
+            }
+        }
+        outbox += pendingEvents
+        pendingEvents.removeAll()
+        try commit()
+        return refused
     }
 
     // MARK: connections

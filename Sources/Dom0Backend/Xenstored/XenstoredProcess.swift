@@ -21,11 +21,14 @@ public final class XenstoredProcess {
         public var socketPath: String?
         public var stateDirectory: String
         public var quota: XenstoreQuota
+        /// Nodes the toolstack wants in a fresh store (written only when no saved state was found).
+        public var toolstackNodes: [(path: String, value: [UInt8], permissions: XenstorePermissions)]
 
         public init(name: String, endpoint: String, socketPath: String?, stateDirectory: String,
-                    quota: XenstoreQuota = XenstoreQuota()) {
+                    quota: XenstoreQuota = XenstoreQuota(),
+                    toolstackNodes: [(path: String, value: [UInt8], permissions: XenstorePermissions)] = []) {
             self.name = name; self.endpoint = endpoint; self.socketPath = socketPath
-            self.stateDirectory = stateDirectory; self.quota = quota
+            self.stateDirectory = stateDirectory; self.quota = quota; self.toolstackNodes = toolstackNodes
         }
     }
 
@@ -77,6 +80,12 @@ public final class XenstoredProcess {
         let started = Date()
         let state = try XenstoreStateDirectory(path: configuration.stateDirectory)
         daemon = try Xenstored(quota: configuration.quota, stateDirectory: state)
+        if !daemon.restoredFromState && !configuration.toolstackNodes.isEmpty {
+            let refused = try daemon.seed(configuration.toolstackNodes)
+            for r in refused { logger.warning("toolstack node refused: \(r)") }
+            daemon.outbox.removeAll()
+            logger.info("wrote \(configuration.toolstackNodes.count - refused.count) toolstack nodes")
+        }
         router = try context.socket(.router)
         try router.set(.maxMessageSize(Self.zmqMaximumFrame))
         // Mandatory routing: a send to a routing id that is not connected fails at once instead of vanishing, so

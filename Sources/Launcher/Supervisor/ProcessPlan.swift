@@ -29,7 +29,8 @@ public struct ProcessPlan: Sendable, Equatable {
             list.append(PlannedProcess(
                 name: name, kind: "xenstored", role: .xenstored,
                 arguments: ["xenstored"] + common(name, endpoint)
-                    + ["--socket", path("xenstored.sock"), "--state-dir", path("xenstored.state")],
+                    + ["--socket", path("xenstored.sock"), "--state-dir", path("xenstored.state"),
+                       "--topology", topology.sourcePath],
                 endpoint: endpoint, restart: xs.restart))
         }
         for device in topology.devices {

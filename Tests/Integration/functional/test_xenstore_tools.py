@@ -111,3 +111,55 @@ def test_launching_a_topology_with_xenstored_runs_it_with_socket_and_state_under
         assert env_tool.tool("xenstore-read", "/launched").stdout.strip() == "yes"
     finally:
         launch.close()
+
+
+TOOLSTACK_TOPOLOGY = """\
+name: ts
+machine:
+  memory: 256MiB
+xenstored: {}
+devices:
+  - name: disk0
+    kind: disk
+    image: disk0.img
+    size: 1MiB
+    create: true
+domains:
+  - name: guest1
+    memory: 32MiB
+    kernel: kernel.elf
+  - name: guest2
+    memory: 16MiB
+    vcpus: 2
+    kernel: kernel.elf
+backends:
+  - name: blk1
+    kind: blk
+    domain: guest2
+    device: xvda
+    model: disk0
+"""
+
+
+def test_toolstack_nodes_are_written_on_a_fresh_store_and_left_alone_after_a_restart(xenarm, tmp_path):
+    (tmp_path / "k.c").write_text("void _start(void) { for (;;); }\n")
+    subprocess.run(["/opt/swift/usr/bin/clang", "--target=armv7a-none-eabi", "-nostdlib", "-fuse-ld=lld",
+                    "-Wl,-e,_start", "-o", str(tmp_path / "kernel.elf"), str(tmp_path / "k.c")], check=True)
+    (tmp_path / "t.yaml").write_text(TOOLSTACK_TOPOLOGY)
+    xs = Xenstored(xenarm, tmp_path)
+    xs.start_arguments = ["--topology", str(tmp_path / "t.yaml")]
+    xs.start()
+    try:
+        read = lambda *p: xs.tool("xenstore-read", *p).stdout.split()  # noqa: E731
+        assert read("/local/domain/1/name", "/local/domain/2/name", "/local/domain/2/domid") == ["guest1", "guest2", "2"]
+        assert read("/local/domain/2/device/vbd/51712/backend") == ["/local/domain/0/backend/vbd/2/51712"]
+        assert read("/local/domain/2/device/vbd/51712/state", "/local/domain/0/backend/vbd/2/51712/state") == ["1", "1"]
+        perms = xs.tool("xenstore-ls", "-p", "/local/domain/2/device/vbd/51712").stdout
+        assert re.search(r'^state = "1".*\(n2,r0\)$', perms, re.M), perms
+        # The backend moves on (XenbusStateInitWait = 2); a restart must not put the toolstack's 1 back.
+        xs.tool("xenstore-write", "/local/domain/0/backend/vbd/2/51712/state", "2")
+        xs.kill9()
+        xs.start()
+        assert read("/local/domain/0/backend/vbd/2/51712/state") == ["2"]
+    finally:
+        xs.stop()
