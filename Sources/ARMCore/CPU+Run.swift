@@ -61,8 +61,9 @@ extension CPU {
                         slot = scratch + 1
                     }
                 }
-                if cond >= 14 || ARMPseudocode.ConditionHolds(cond, n: st.n, z: st.z, c: st.c, v: st.v) {
-                    do throws(Abort) { try execute(UnsafePointer(slot)) } catch {
+                if cond >= 14 || conditionPasses(cond) {
+                    do throws(Abort) { try execute(UnsafePointer(slot), pc: pc) } catch {
+                        st.pc = pc
                         dataAbort(error)
                     }
                 }
@@ -73,16 +74,26 @@ extension CPU {
                 }
                 remaining -= 1
                 let target = nextPC
-                st.pc = target
                 if target != next || (next ^ pc) & 0xFFFF_F000 != 0 || fetchPage != key || stopRequested
                     || interruptLines != 0 || remaining <= 0 {
+                    st.pc = target
                     if stopRequested { break outer }
                     continue outer
                 }
+                // `state.pc` is stored only when leaving the inner loop or before a rare executor or a trap
+                // (which read it), not for every straight-line instruction.
                 pc = next
             }
         }
         return stopReason ?? .budgetExhausted
+    }
+
+    /// ConditionPassed without a branch per condition: one mask load and a shift.
+    @inline(__always)
+    func conditionPasses(_ cond: UInt8) -> Bool {
+        let st = state
+        let nzcv = (st.n ? 8 : 0) | (st.z ? 4 : 0) | (st.c ? 2 : 0) | (st.v ? 1 : 0)
+        return (conditionMasks[Int(cond)] >> UInt16(nzcv)) & 1 != 0
     }
 
     /// An abort raised while executing: offered to the host, then the Data Abort (or Prefetch Abort) exception.

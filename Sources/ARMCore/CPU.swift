@@ -10,7 +10,7 @@ public final class CPU<Host: CPUHost> {
     /// The host; unowned because the host usually owns the CPU.
     public unowned let host: Host
     /// The system control coprocessor's registers.
-    public internal(set) var cp15 = CP15()
+    public var cp15 = CP15()   // settable by the host (the hypervisor installs TTBR/DACR/SCTLR.M); call flushTLB() after
 
     /// Interrupt request lines, driven by the host (level sensitive: stay raised until the host lowers them).
     public var irqLine: Bool { get { interruptLines & 1 != 0 } set { interruptLines = newValue ? interruptLines | 1 : interruptLines & ~1 } }
@@ -33,6 +33,9 @@ public final class CPU<Host: CPUHost> {
     /// Two decoded slots owned by the CPU: [0] for a T32 instruction straddling pages, [1] for a T16
     /// instruction run with S set outside an IT block.
     let scratch: UnsafeMutablePointer<Decoded>
+    /// `ARMPseudocode.conditionMasks()`, in a buffer the run loop indexes without bounds checks or lazy
+    /// initialisation.
+    let conditionMasks: UnsafeMutablePointer<UInt16>
     /// The page the run loop is fetching from: virtual page base (or `TLB.invalid`), instruction set, its
     /// decoded slots and host bytes, and its guest-physical page.
     var fetchPage: UInt32 = TLB.invalid
@@ -53,11 +56,14 @@ public final class CPU<Host: CPUHost> {
         self.r = state.r
         scratch = .allocate(capacity: 2)
         scratch.initialize(repeating: .empty, count: 2)
+        conditionMasks = .allocate(capacity: 16)
+        conditionMasks.initialize(from: ARMPseudocode.conditionMasks(), count: 16)
     }
 
     deinit {
         tlb.deallocate()
         scratch.deallocate()
+        conditionMasks.deallocate()
     }
 
     /// Puts the core in its reset state and takes the Reset exception (supervisor mode, IRQ/FIQ/async

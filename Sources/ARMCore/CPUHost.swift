@@ -12,6 +12,10 @@ public protocol CPUHost: AnyObject {
 
     /// A write of a guest-physical address with no page in the map, or to a page mapped without write
     /// permission. Return false for an external abort.
+    ///
+    /// During `physicalRead`/`physicalWrite` the CPU is mid-instruction: `CPUState.pc` may still hold the
+    /// address of an earlier instruction of the same straight-line run (the run loop stores it lazily). A
+    /// refused access comes back as a `.dataAbort` trap, where `state.pc` is exact.
     func physicalWrite(_ address: UInt32, size: AccessSize, value: UInt32) -> Bool
 
     /// A trap the host may take over (SVC, HVC, SMC, BKPT, Undefined, aborts, WFI/WFE). `state` is live:

@@ -118,6 +118,18 @@ public enum ARMPseudocode {
         return cond & 1 == 1 ? !result : result
     }
 
+    /// For each condition 0…15, a 16-bit mask whose bit `nzcv` (N = 8, Z = 4, C = 2, V = 1) says whether the
+    /// condition passes with those flags: the run loop's branch-free form of `ConditionHolds`.
+    public static func conditionMasks() -> [UInt16] {
+        (0..<16).map { cond -> UInt16 in
+            var mask: UInt16 = 0
+            for f in 0..<16 where ConditionHolds(UInt8(cond), n: f & 8 != 0, z: f & 4 != 0, c: f & 2 != 0, v: f & 1 != 0) {
+                mask |= 1 << UInt16(f)
+            }
+            return mask
+        }
+    }
+
     /// ROR(x, n).
     @inline(__always)
     public static func ROR(_ x: UInt32, _ n: UInt32) -> UInt32 {

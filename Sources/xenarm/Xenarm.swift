@@ -14,6 +14,9 @@ struct Xenarm: ParsableCommand {
             DeviceCommand.self,
             BenchCommand.self,
             CPUCommand.self,
+            HypervisorCommand.self,
+            BusEchoCommand.self,
+            DecodeCommand.self,
             XenstoredCommand.self,
         ]
     )

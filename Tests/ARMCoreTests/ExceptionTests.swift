@@ -206,3 +206,107 @@ final class ExceptionTests: XCTestCase {
         XCTAssertEqual([h.r[0], h.r[1], h.r[2]], [0x2345_6789, 1, 1_000_000])
     }
 }
+
+/// The privileged multiple-transfer forms: SRS/RFE, LDM with PC and `^`, STM/LDM of user registers.
+final class PrivilegedTransferTests: XCTestCase {
+    func testSRSThenRFEReturnsToTheSavedPCAndCPSR() throws {
+        let h = TestHost()
+        // SVC vector: save LR and SPSR on the SVC stack, then return with RFE.
+        h.poke(0x8, try Toolchain.assemble("""
+            srsdb sp!, #0x13
+            mov r5, #5
+            rfeia sp!
+            """, at: 0x8))
+        h.action = { trap in trap == .supervisorCall(1) ? .exception : .stop }
+        try h.run("""
+            mov sp, #0x8000
+            cps #0x10
+            movs r0, #0
+            svc #1
+            mov r6, #6
+            svc #0
+            """)
+        XCTAssertEqual(h.cpu.state.mode, .user)
+        XCTAssertTrue(h.cpu.state.z)
+        XCTAssertEqual([h.r[5], h.r[6]], [5, 6])
+        XCTAssertEqual(h.cpu.state.register(13, mode: .supervisor), 0x8000) // SRS pushed 8 bytes, RFE popped them
+        XCTAssertEqual(h.peek32(0x7FF8), 0x1010)                           // saved LR: after the SVC
+        XCTAssertEqual(h.peek32(0x7FFC) & 0x1F, 0x10)                      // saved SPSR: user mode
+    }
+
+    func testLDMWithPCAndCaretRestoresCPSRFromSPSR() throws {
+        let h = TestHost()
+        h.poke(0x8, try Toolchain.assemble("""
+            stmdb sp!, {r0, lr}
+            mov r0, #9
+            ldmia sp!, {r0, pc}^
+            """, at: 0x8))
+        h.action = { trap in trap == .supervisorCall(1) ? .exception : .stop }
+        try h.run("""
+            mov sp, #0x8000
+            cps #0x10
+            mov r0, #3
+            svc #1
+            svc #0
+            """)
+        XCTAssertEqual(h.cpu.state.mode, .user)
+        XCTAssertEqual(h.r[0], 3)
+        XCTAssertEqual(h.traps.last, .supervisorCall(0))
+    }
+
+    func testSTMAndLDMOfUserRegistersReachTheUserBankFromAPrivilegedMode() throws {
+        let h = TestHost()
+        try h.run("""
+            cps #0x1f
+            mov sp, #0x1111
+            mov lr, #0x2222
+            cps #0x13
+            mov sp, #0x8000
+            mov lr, #0x3333
+            mov r0, #0x9000
+            stmia r0, {sp, lr}^
+            mov r1, #0x4444
+            str r1, [r0, #4]
+            ldmia r0, {sp, lr}^
+            svc #0
+            """)
+        XCTAssertEqual([h.peek32(0x9000), h.peek32(0x9004)], [0x1111, 0x4444])
+        XCTAssertEqual(h.cpu.state.register(14, mode: .user), 0x4444)
+        XCTAssertEqual(h.r[13], 0x8000)   // SVC's own SP untouched
+        XCTAssertEqual(h.r[14], 0x3333)
+    }
+
+    func testSetendLittleIsANopAndBigEndianIsUndefined() throws {
+        let h = TestHost()
+        h.action = { _ in .stop }
+        try h.run("""
+            setend le
+            mov r0, #1
+            setend be
+            mov r0, #2
+            """)
+        XCTAssertEqual(h.r[0], 1)
+        XCTAssertEqual(h.traps, [.undefinedInstruction(0xF101_0200)])
+        XCTAssertFalse(h.cpu.state.e)
+    }
+
+    func testMSRWritesSPSRAndCPSRControlBitsOnlyWhenPrivileged() throws {
+        let h = TestHost()
+        try h.run("""
+            ldr r0, =0x600001d0
+            msr spsr_fsxc, r0
+            mrs r1, spsr
+            cpsie if
+            mrs r2, cpsr
+            cps #0x10
+            mov r3, #0x1f
+            msr cpsr_c, r3
+            mrs r4, cpsr
+            svc #0
+            """)
+        XCTAssertEqual(h.r[1], 0x6000_01D0)
+        XCTAssertEqual(h.r[2] & 0xC0, 0)         // I and F cleared by CPSIE
+        XCTAssertEqual(h.r[4] & 0x1F, 0x10)      // user mode cannot change the mode with MSR
+        XCTAssertEqual(h.cpu.state.mode, .user)
+    }
+}

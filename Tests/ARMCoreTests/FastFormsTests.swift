@@ -16,6 +16,17 @@ final class FastFormsTests: XCTestCase {
         XCTAssertEqual(op(0xE591_0004), .fastLdrImm)   // ldr r0, [r1, #4]
         XCTAssertEqual(op(0xE501_0004), .fastStrImm)   // str r0, [r1, #-4]
         XCTAssertEqual(op(0xE791_0102), .fastLdrReg)   // ldr r0, [r1, r2, lsl #2]
+        XCTAssertEqual(op(0xE5B1_0004), .fastLdrPreImm) // ldr r0, [r1, #4]!
+        XCTAssertEqual(op(0xE481_0004), .fastStrPostImm) // str r0, [r1], #4
+        XCTAssertEqual(op(0xE4D1_0001), .fastLdrbPostImm) // ldrb r0, [r1], #1
+        XCTAssertEqual(op(0xE7A3_2101), .fastStrRegPre) // str r2, [r3, r1, lsl #2]!
+        XCTAssertEqual(op(0xE1D1_00B2), .fastLdrhImm)   // ldrh r0, [r1, #2]
+    }
+
+    func testPlainOffsetLoadsAreNotMistakenForWritebackForms() {
+        XCTAssertEqual(op(0xE591_0004), .fastLdrImm)   // ldr r0, [r1, #4]: no writeback
+        XCTAssertEqual(op(0xE5D1_0004), .fastLdrbImm)  // ldrb r0, [r1, #4]
+        XCTAssertEqual(op(0xE5B0_0004), .ldr)          // ldr r0, [r0, #4]!: Rt = Rn stays general
     }
 
     func testShapesWithSideEffectsStayGeneral() {
@@ -23,8 +34,7 @@ final class FastFormsTests: XCTestCase {
         XCTAssertEqual(op(0xE29F_F004), .add)          // adds pc, pc, #4: exception return form
         XCTAssertEqual(op(0xE1B0_0001), .mov)          // movs r0, r1: flags from the shifter
         XCTAssertEqual(op(0xE1A0_0061), .mov)          // rrx r0, r1: needs C
-        XCTAssertEqual(op(0xE5B1_0004), .ldr)          // ldr r0, [r1, #4]!: writeback
-        XCTAssertEqual(op(0xE491_0004), .ldr)          // ldr r0, [r1], #4: post-indexed
+        XCTAssertEqual(op(0xE4B1_0004), .ldrt)         // ldrt r0, [r1], #4: unprivileged
         XCTAssertEqual(op(0xE59F_0004), .ldr)          // ldr r0, [pc, #4]: literal
         XCTAssertEqual(op(0xE591_F004), .ldr)          // ldr pc, [r1, #4]: interworking load
         XCTAssertEqual(op(0xE310_04FF), .tst)          // tst r0, #0xff000000: C from the rotation

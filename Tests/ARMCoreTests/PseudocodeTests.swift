@@ -71,6 +71,19 @@ final class PseudocodeTests: XCTestCase {
         XCTAssertTrue(ARMPseudocode.UnsignedSatQ(300, 8) == (255, true))
     }
 
+    func testConditionMasksAgreeWithConditionHoldsForEveryFlagCombination() {
+        let masks = ARMPseudocode.conditionMasks()
+        XCTAssertEqual(masks.count, 16)
+        XCTAssertEqual(masks[14], 0xFFFF)                   // AL
+        XCTAssertEqual(masks[0], 0xF0F0)                    // EQ: Z (bit 2 of the index) set
+        for cond in 0..<16 {
+            for f in 0..<16 {
+                let holds = ARMPseudocode.ConditionHolds(UInt8(cond), n: f & 8 != 0, z: f & 4 != 0, c: f & 2 != 0, v: f & 1 != 0)
+                XCTAssertEqual(masks[cond] >> f & 1 != 0, holds, "cond \(cond) flags \(f)")
+            }
+        }
+    }
+
     func testConditionCodesFollowTheFlagsTable() {
         XCTAssertTrue(ARMPseudocode.ConditionHolds(0, n: false, z: true, c: false, v: false))   // EQ
         XCTAssertFalse(ARMPseudocode.ConditionHolds(1, n: false, z: true, c: false, v: false))  // NE

@@ -19,7 +19,7 @@
 /// | dual / most-significant multiply | Rd (RdLo) | Rn | Rm | Ra (RdHi) | – | bit0 = M/X (swap Rm halves) or R (round) | – |
 /// | load/store single | Rt | Rn | Rm | Rt2 (LDRD/STRD) | shift of Rm | – | offset (when `.immediate`) |
 /// | load/store multiple | – | Rn | – | – | – | – | register list (bit n = Rn) |
-/// | exclusive | Rd (STREX status) or Rt (LDREX) | Rn | Rt (STREX value) | Rt2 (…D forms) | – | – | – |
+/// | exclusive | Rd (STREX status) or Rt (LDREX) | Rn | Rt (STREX value) | Rt2 (…D forms) | – | – | offset (T32 imm8:00; 0 in A32) |
 /// | branch | – | – | Rm (BX/BLX reg) / Rn (CBZ, TBB) | – | – | – | signed offset from PC (A32: PC = addr+8, T32: addr+4) |
 /// | saturate | Rd | Rn | – | – | shift of Rn | – | saturate_to (bit position) |
 /// | extend | Rd | Rn (15 = no add) | Rm | – | rotation in shiftAmount | – | – |
@@ -28,7 +28,7 @@
 /// | PKHBT/PKHTB | Rd | Rn | Rm | – | shift of Rm | – | – |
 /// | MRS / MSR | Rd / – | – | Rm (MSR reg) | – | – | bit0 = SPSR; MSR: bits 4…7 = mask (c,x,s,f) | immediate (MSR imm) |
 /// | banked MRS/MSR | Rd / – | – | Rm | – | – | SYSm (bits 0…4) + bit 5 = R | – |
-/// | CPS | – | – | – | – | – | bits 0…2 = A,I,F to change; bit 3 = change mode; bit 4 = disable (ID) | new mode |
+/// | CPS | – | – | – | – | – | bit 2 = A, bit 1 = I, bit 0 = F to change; bit 3 = change mode; bit 4 = disable (ID) | new mode |
 /// | SRS / RFE | – | Rn (RFE) / – | – | – | – | – | SRS mode |
 /// | coprocessor (MCR/MRC/MCRR/MRRC) | Rt | Rt2 (MCRR) | CRm | – | opc2 in shiftType, CRn in shiftAmount | coproc | opc1 |
 /// | SVC/HVC/BKPT/UDF/SMC | – | – | – | – | – | – | immediate |

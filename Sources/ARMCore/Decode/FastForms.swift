@@ -56,8 +56,13 @@ public enum FastForms {
         case .tst:
             if imm { return d.flags.has(.immediateCarry) ? d : to(.fastTstImm) }
             return plainReg ? to(.fastTstReg) : d
+        case .ldrh, .strh:
+            guard imm, d.flags.has(.index), !d.flags.has(.writeBack), d.rn != 15, d.rd != 15 else { return d }
+            f.imm = d.flags.has(.add) ? d.imm : 0 &- d.imm
+            return to(d.op == .ldrh ? .fastLdrhImm : .fastStrhImm)
         case .ldr, .str, .ldrb, .strb:
-            guard d.flags.has(.index), !d.flags.has(.writeBack), d.rn != 15, d.rd != 15 else { return d }
+            if d.flags.has(.writeBack) { return writeBackForm(d) }
+            guard d.flags.has(.index), d.rn != 15, d.rd != 15 else { return d }
             if imm {
                 f.imm = d.flags.has(.add) ? d.imm : 0 &- d.imm
                 switch d.op {
@@ -73,5 +78,28 @@ public enum FastForms {
         default:
             return d
         }
+    }
+
+    /// Pre-indexed with writeback, or post-indexed (which always writes back).
+    static func writeBackForm(_ d: Decoded) -> Decoded {
+        guard d.rn != 15, d.rd != 15, d.rd != d.rn else { return d }
+        var f = d
+        func to(_ op: Op) -> Decoded { f.op = op; return f }
+        let pre = d.flags.has(.index)
+        if d.flags.has(.immediate) {
+            f.imm = d.flags.has(.add) ? d.imm : 0 &- d.imm
+            switch (d.op, pre) {
+            case (.ldr, true): return to(.fastLdrPreImm)
+            case (.str, true): return to(.fastStrPreImm)
+            case (.ldr, false): return to(.fastLdrPostImm)
+            case (.str, false): return to(.fastStrPostImm)
+            case (.ldrb, false): return to(.fastLdrbPostImm)
+            case (.strb, false): return to(.fastStrbPostImm)
+            default: return d
+            }
+        }
+        guard pre, d.op == .ldr || d.op == .str, d.shiftType == ShiftType.lsl.rawValue else { return d }
+        f.aux = d.flags.has(.add) ? 0 : 1
+        return to(d.op == .ldr ? .fastLdrRegPre : .fastStrRegPre)
     }
 }

@@ -91,4 +91,11 @@ public enum Op: UInt8, Sendable, CaseIterable {
     case fastLdrImm, fastStrImm, fastLdrbImm, fastStrbImm
     /// LDR/STR [Rn, ±Rm] (offset form, unshifted or LSL, no writeback, Rn ≠ PC, Rt ≠ PC); aux = subtract.
     case fastLdrReg, fastStrReg
+    /// LDR/STR/LDRB/STRB [Rn, #±imm]! (pre-indexed) and [Rn], #±imm (post-indexed): imm signed, Rn ≠ PC,
+    /// Rt ≠ PC, Rt ≠ Rn.
+    case fastLdrPreImm, fastStrPreImm, fastLdrPostImm, fastStrPostImm, fastLdrbPostImm, fastStrbPostImm
+    /// LDR/STR [Rn, ±Rm, LSL #n]! (pre-indexed register): aux = subtract; Rn ≠ PC, Rt ≠ PC, Rt ≠ Rn.
+    case fastLdrRegPre, fastStrRegPre
+    /// LDRH/STRH [Rn, #±imm] (offset form, no writeback, Rn ≠ PC, Rt ≠ PC): imm signed.
+    case fastLdrhImm, fastStrhImm
 }

@@ -1,8 +1,49 @@
-/// The dispatch: one switch over `Op`, each case calling its class's executor (one file per ARM ARM class
-/// in this folder). The hot cases are inlined into the switch; rare ones are calls.
+/// The dispatch, in two switches over `Op`: `execute` holds the hot cases (fast forms, data processing,
+/// single and multiple loads/stores, branches) small enough to inline into the run loop; everything else goes
+/// to `executeRare`, an ordinary call. Each case calls its class's executor (one file per ARM ARM class here).
 extension CPU {
-    @inline(__always)
-    func execute(_ d: DecodedRef) throws(Abort) {
+    /// `pc` is the instruction's address; the run loop has not stored it in `state.pc` yet, and only the rare
+    /// executors (traps, exceptions) need it there.
+    @_transparent
+    func execute(_ d: DecodedRef, pc: UInt32) throws(Abort) {
+        switch d.op {
+        case .fastAddImm, .fastSubImm, .fastRsbImm, .fastAndImm, .fastOrrImm, .fastEorImm, .fastBicImm,
+             .fastMovImm, .fastMvnImm, .fastAddReg, .fastSubReg, .fastAndReg, .fastOrrReg, .fastEorReg, .fastBicReg,
+             .fastMovReg, .fastMovShift, .fastCmpImm, .fastCmpReg, .fastCmnImm, .fastTstImm, .fastTstReg,
+             .fastAddsImm, .fastSubsImm, .fastLdrImm, .fastStrImm, .fastLdrbImm, .fastStrbImm,
+             .fastLdrReg, .fastStrReg, .fastLdrPreImm, .fastStrPreImm, .fastLdrPostImm, .fastStrPostImm,
+             .fastLdrbPostImm, .fastStrbPostImm, .fastLdrRegPre, .fastStrRegPre, .fastLdrhImm, .fastStrhImm:
+            try executeFast(d)
+        case .and: logical(d, .and)
+        case .eor: logical(d, .eor)
+        case .orr: logical(d, .orr)
+        case .bic: logical(d, .bic)
+        case .mov: logical(d, .mov)
+        case .mvn: logical(d, .mvn)
+        case .tst: logical(d, .tst)
+        case .add: arithmetic(d, .add)
+        case .adc: arithmetic(d, .adc)
+        case .sub: arithmetic(d, .sub)
+        case .sbc: arithmetic(d, .sbc)
+        case .rsb: arithmetic(d, .rsb)
+        case .cmp: arithmetic(d, .cmp)
+        case .ldr: try load(d, size: 4, signed: false)
+        case .ldrb: try load(d, size: 1, signed: false)
+        case .str: try store(d, size: 4)
+        case .strb: try store(d, size: 1)
+        case .ldm: try loadMultiple(d)
+        case .stm: try storeMultiple(d)
+        case .b: b(d)
+        case .bl: bl(d)
+        case .bx: bx(d)
+        default:
+            state.pc = pc
+            try executeRare(d)
+        }
+    }
+
+    @inline(never)
+    func executeRare(_ d: DecodedRef) throws(Abort) {
         switch d.op {
         case .notDecoded, .undefined, .unpredictable, .udf: undefinedInstruction()
 
@@ -131,7 +172,8 @@ extension CPU {
              .fastMovImm, .fastMvnImm, .fastAddReg, .fastSubReg, .fastAndReg, .fastOrrReg, .fastEorReg, .fastBicReg,
              .fastMovReg, .fastMovShift, .fastCmpImm, .fastCmpReg, .fastCmnImm, .fastTstImm, .fastTstReg,
              .fastAddsImm, .fastSubsImm, .fastLdrImm, .fastStrImm, .fastLdrbImm, .fastStrbImm,
-             .fastLdrReg, .fastStrReg:
+             .fastLdrReg, .fastStrReg, .fastLdrPreImm, .fastStrPreImm, .fastLdrPostImm, .fastStrPostImm,
+             .fastLdrbPostImm, .fastStrbPostImm, .fastLdrRegPre, .fastStrRegPre, .fastLdrhImm, .fastStrhImm:
             try executeFast(d)
         }
     }

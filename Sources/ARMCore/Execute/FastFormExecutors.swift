@@ -56,6 +56,48 @@ extension CPU {
             let offset = r[Int(d.rm)] << UInt32(d.shiftAmount)
             let base = r[Int(d.rn)]
             try write32(d.aux == 0 ? base &+ offset : base &- offset, r[Int(d.rd)], user: isUser)
+        case .fastLdrhImm: r[Int(d.rd)] = try read16(r[Int(d.rn)] &+ d.imm, user: isUser)
+        case .fastStrhImm: try write16(r[Int(d.rn)] &+ d.imm, r[Int(d.rd)], user: isUser)
+        case .fastLdrPreImm:
+            let address = r[Int(d.rn)] &+ d.imm
+            let value = try read32(address, user: isUser)
+            r[Int(d.rn)] = address
+            r[Int(d.rd)] = value
+        case .fastStrPreImm:
+            let address = r[Int(d.rn)] &+ d.imm
+            try write32(address, r[Int(d.rd)], user: isUser)
+            r[Int(d.rn)] = address
+        case .fastLdrPostImm:
+            let address = r[Int(d.rn)]
+            let value = try read32(address, user: isUser)
+            r[Int(d.rn)] = address &+ d.imm
+            r[Int(d.rd)] = value
+        case .fastStrPostImm:
+            let address = r[Int(d.rn)]
+            try write32(address, r[Int(d.rd)], user: isUser)
+            r[Int(d.rn)] = address &+ d.imm
+        case .fastLdrbPostImm:
+            let address = r[Int(d.rn)]
+            let value = try read8(address, user: isUser)
+            r[Int(d.rn)] = address &+ d.imm
+            r[Int(d.rd)] = value
+        case .fastStrbPostImm:
+            let address = r[Int(d.rn)]
+            try write8(address, r[Int(d.rd)], user: isUser)
+            r[Int(d.rn)] = address &+ d.imm
+        case .fastLdrRegPre:
+            let offset = r[Int(d.rm)] << UInt32(d.shiftAmount)
+            let base = r[Int(d.rn)]
+            let address = d.aux == 0 ? base &+ offset : base &- offset
+            let value = try read32(address, user: isUser)
+            r[Int(d.rn)] = address
+            r[Int(d.rd)] = value
+        case .fastStrRegPre:
+            let offset = r[Int(d.rm)] << UInt32(d.shiftAmount)
+            let base = r[Int(d.rn)]
+            let address = d.aux == 0 ? base &+ offset : base &- offset
+            try write32(address, r[Int(d.rd)], user: isUser)
+            r[Int(d.rn)] = address
         default:
             break
         }

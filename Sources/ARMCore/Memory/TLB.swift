@@ -1,8 +1,9 @@
 /// The software TLB: virtual page → host address, per privilege level, with separate read/write/execute tags
 /// (the scheme QEMU's softmmu uses). A hit is one compare and one load/store, no call.
 ///
-/// Tags hold the page-aligned virtual address when the access is allowed, or `TLB.invalid` (bit 0 set, which
-/// no aligned address matches). Comparing against `va & (pageMask | (size - 1))` sends misaligned accesses to
+/// Tags hold the page-aligned virtual address when the access is allowed, or `TLB.invalid` (bit 2 set, which
+/// no compared value has: those are `va & (pageMask | (size - 1))` and the fetch page `base | T`, whose bits
+/// 11…2 are always clear). Comparing against `va & (pageMask | (size - 1))` sends misaligned accesses to
 /// the slow path too, where alignment faults and page-crossing accesses are handled.
 ///
 /// Filled only on a successful slow-path access, so every entry reflects: stage-1 permissions (MMU) at its
@@ -10,7 +11,9 @@
 /// decoded instructions (stores to code pages must reach the decode cache).
 struct TLB {
     static let entries = 256
-    static let invalid: UInt32 = 1
+    /// Not 1: an odd halfword or word address in page 0 masks to 1 (and a Thumb fetch page 0 is 0 | 1), which
+    /// would hit an empty entry and dereference a null host page (found by random code, test_cpu_garbage.py).
+    static let invalid: UInt32 = 4
 
     struct Entry {
         var readTag: UInt32 = TLB.invalid

@@ -89,7 +89,12 @@ public final class LinuxUserProcess: CPUHost {
             }
         }
         for s in image.segments where s.memorySize > UInt32(s.data.count) {
-            memset(base + Int(s.virtualAddress) + s.data.count, 0, Int(s.memorySize) - s.data.count)
+            // Only the rest of the last file page can hold file bytes (a suffix or prefix written above); pages
+            // beyond it are untouched fresh anonymous memory, already zero (and a huge .bss costs nothing).
+            let start = Int(s.virtualAddress) + s.data.count
+            let pageEnd = (start + 0xFFF) & ~0xFFF
+            let end = min(Int(s.virtualAddress) + Int(s.memorySize), pageEnd)
+            if end > start { memset(base + start, 0, end - start) }
         }
         brkStart = highest; brk = highest; brkMapped = highest
         mapRegion(Self.stackTop - Self.stackSize, Self.stackSize, [.read, .write])

@@ -41,6 +41,11 @@ enum Spawner {
 
         var environment = ProcessInfo.processInfo.environment
         environment[ChildControl.launcherPidVariable] = String(getpid())
+        // Swift's crash backtracer catches SIGSEGV/SIGBUS/... to print a backtrace; for a signal sent from outside
+        // (`xenarm kill --signal SEGV`) it fails to suspend the threads and the process carries on, so fault
+        // injection would not crash it. A child dies of such a signal like any other process unless the user
+        // asked for backtraces by setting SWIFT_BACKTRACE themselves.
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
         let argv = (["xenarm"] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

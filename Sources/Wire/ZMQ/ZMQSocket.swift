@@ -113,23 +113,27 @@ public final class ZMQSocket {
     /// Receives every part of one message (blocking for the first; the rest are already queued, since
     /// libzmq delivers a multipart message atomically).
     public func receiveMultipart() throws(WireError) -> [[UInt8]] {
-        var (part, more) = try receivePart(flags: 0)!
-        var parts = [part]
-        while more {
-            (part, more) = try receivePart(flags: 0)!
-            parts.append(part)
-        }
-        return parts
+        try collectParts(first: receivePart(flags: 0)!)
     }
 
     /// Like `receiveMultipart` but returns nil at once when nothing is queued.
     public func tryReceiveMultipart() throws(WireError) -> [[UInt8]]? {
-        guard var (part, more) = try receivePart(flags: ZMQ_DONTWAIT) else { return nil }
-        var parts = [part]
-        while more {
-            (part, more) = try receivePart(flags: 0)!
-            parts.append(part)
-        }
+        guard let first = try receivePart(flags: ZMQ_DONTWAIT) else { return nil }
+        return try collectParts(first: first)
+    }
+
+    /// One- and two-part messages (DEALER and ROUTER traffic) are built with a single array literal: growing
+    /// an array of arrays goes through the standard library's unspecialized (slow) allocation path.
+    private func collectParts(first: (bytes: [UInt8], more: Bool)) throws(WireError) -> [[UInt8]] {
+        guard first.more else { return [first.bytes] }
+        let second = try receivePart(flags: 0)!
+        guard second.more else { return [first.bytes, second.bytes] }
+        var parts = [first.bytes, second.bytes]
+        var next = second
+        repeat {
+            next = try receivePart(flags: 0)!
+            parts.append(next.bytes)
+        } while next.more
         return parts
     }
 
@@ -155,10 +159,8 @@ public final class ZMQSocket {
         let more = zmq_msg_more(&message) != 0
         let count = zmq_msg_size(&message)
         guard count > 0, let source = zmq_msg_data(&message) else { return ([], more) }
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            buffer.baseAddress!.initialize(from: source.assumingMemoryBound(to: UInt8.self), count: count)
-            initialized = count
-        }
-        return (bytes, more)
+        // Array(UnsafeRawBufferPointer) takes the specialized allocation path; measured faster than
+        // Array(unsafeUninitializedCapacity:), whose allocation is an unspecialized call into the runtime.
+        return (Array(UnsafeRawBufferPointer(start: source, count: count)), more)
     }
 }

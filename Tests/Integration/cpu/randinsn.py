@@ -190,6 +190,15 @@ class Gen:
             return Item("shift", [f"{op}{s}{c} r{d}, r{m}, #{self.r.randint(lo, hi)}"], cond=c)
         return Item("shift", [f"{op}{s}{c} r{d}, r{m}, r{self.reg()}"], cond=c)
 
+    def two_operand(self) -> Item:
+        """Two-operand ADD/MOV/CMP on any of r0-r12: in Thumb these are the 16-bit high-register encodings
+        (ADD/CMP/MOV register T2/T1), which no three-operand form reaches."""
+        c = self.cond()
+        op = self.r.choice(["add", "mov", "cmp"])
+        d = self.r.randrange(8, 13) if self.r.random() < 0.7 else self.r.randrange(13)
+        m = self.r.randrange(13)
+        return Item("hireg", [f"{op}{c} r{d}, r{m}"], cond=c)
+
     def move_wide(self) -> Item:
         c = self.cond()
         return Item("movw", [f"{self.r.choice(['movw', 'movt'])}{c} r{self.reg()}, #{self.r.randrange(65536)}"], cond=c)
@@ -352,7 +361,7 @@ class Gen:
             op = self.r.choice(["ldrd", "strd"])
             size = 8
         else:
-            op = self.r.choice(["ldrt", "strt", "ldrbt", "strbt"] + (["ldrht", "strht", "ldrsht", "ldrsbt"] if not self.thumb else []))
+            op = self.r.choice(["ldrt", "strt", "ldrbt", "strbt", "ldrht", "strht", "ldrsht", "ldrsbt"])
             size = 1 if "b" in op[3:] else 2 if "h" in op[3:] else 4
         load = op.startswith("ld")
         mode = self.r.choice(["offset", "pre", "post"])
@@ -496,6 +505,49 @@ class Gen:
             body.append("clrex")
         return Item("excl", body, setup=setup, it_ok=False)
 
+    def literal(self) -> Item:
+        """PC-relative loads and ADR: the literal sits inline behind a branch over it. In Thumb the base is
+        Align(PC, 4), so the item varies its own alignment with an optional leading NOP."""
+        op = self.r.choice(["ldr", "ldrb", "ldrh", "ldrsb", "ldrsh", "ldrd", "adr"])
+        t = self.reg()
+        words = [self.r.getrandbits(32), self.r.getrandbits(32)]
+        lines = ["nop"] if self.r.random() < 0.5 else []
+        if op == "adr":
+            # The address itself is the same under both emulators (a static ELF): compare it as a register.
+            lines += [f"adr r{t}, 1f", "b 2f", ".p2align 2", "1:", f".word {words[0]}", "2:"]
+        elif op == "ldrd":
+            t = self.r.choice(range(0, 12, 2)) if not self.thumb else t
+            t2 = t + 1 if not self.thumb else self.reg(t)
+            lines += [f"ldrd r{t}, r{t2}, 1f", "b 2f", ".p2align 2", "1:", f".word {words[0]}", f".word {words[1]}", "2:"]
+        else:
+            lines += [f"{op} r{t}, 1f", "b 2f", ".p2align 2", "1:", f".word {words[0]}", "2:"]
+        return Item("literal", lines, it_ok=False)
+
+    def hints_barriers(self) -> Item:
+        """NOP, YIELD, SEV, DMB/DSB/ISB, CLREX and PLD/PLDW/PLI: no architectural effect in one user thread,
+        but each must decode and run as a no-op (WFI/WFE are left out: they may wait)."""
+        k = self.r.randrange(4)
+        if k == 0:
+            return Item("hint", [self.r.choice(["nop", "yield", "sev", "nop.w" if self.thumb else "nop"])])
+        if k == 1:
+            return Item("barrier", [self.r.choice(["dmb ish", "dmb sy", "dsb sy", "dsb ishst", "isb sy", "clrex"])])
+        n = self.reg()
+        op = self.r.choice(["pld", "pldw", "pli"])
+        form = self.r.randrange(3)
+        if form == 0:
+            addr = f"[r{n}, #{self.r.randrange(0, 256)}]"
+        elif form == 1:
+            addr = f"[r{n}, #-{self.r.randrange(1, 256)}]"
+        else:
+            addr = f"[r{n}, r{self.reg()}{', lsl #' + str(self.r.randrange(4)) if self.r.random() < 0.5 else ''}]"
+        return Item("hint", [f"{op} {addr}"])
+
+    def wide_immediate(self) -> Item:
+        """ADDW/SUBW: T32's plain 12-bit immediates."""
+        c = self.cond()
+        op = self.r.choice(["addw", "subw"])
+        return Item("addw", [f"{op}{c} r{self.reg()}, r{self.reg()}, #{self.r.randrange(4096)}"], cond=c)
+
     def branch_skip(self) -> Item:
         """A conditional forward branch over one instruction (B<c>, and CBZ/CBNZ in Thumb)."""
         inner = self.data_processing()
@@ -553,6 +605,7 @@ CLASSES = [
     ("data-processing", Gen.data_processing, 10, {"arm", "thumb"}),
     ("shift", Gen.shifts, 3, {"arm", "thumb"}),
     ("move-wide", Gen.move_wide, 1, {"arm", "thumb"}),
+    ("two-operand", Gen.two_operand, 2, {"arm", "thumb"}),
     ("multiply", Gen.multiply, 5, {"arm", "thumb"}),
     ("divide", Gen.divide, 1, {"arm", "thumb"}),
     ("saturate", Gen.saturate, 2, {"arm", "thumb"}),
@@ -565,6 +618,9 @@ CLASSES = [
     ("load-store-multiple", Gen.load_store_multiple, 2, {"arm", "thumb"}),
     ("exclusive", Gen.exclusive, 1, {"arm", "thumb"}),
     ("branch", Gen.branch_skip, 1, {"arm", "thumb"}),
+    ("literal", Gen.literal, 1, {"arm", "thumb"}),
+    ("hints-barriers", Gen.hints_barriers, 1, {"arm", "thumb"}),
+    ("wide-immediate", Gen.wide_immediate, 1, {"thumb"}),
     ("it-block", Gen.it_block, 2, {"thumb"}),
     ("table-branch", Gen.table_branch, 1, {"thumb"}),
 ]

@@ -219,3 +219,13 @@ def test_a_process_not_ready_in_time_fails_the_launch_with_a_clear_error(xenarm,
     assert result.stderr == f"xenarm: disk0 did not report ready within 0.001s (see {tmp_path}/run/logs/disk0.log)\n"
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert [(p["name"], p["state"]) for p in state["processes"]] == [("disk0", "stopped"), ("exercise", "pending")]
+
+
+@pytest.mark.parametrize("name", ["SEGV", "BUS", "ABRT", "ILL", "QUIT"])
+def test_an_injected_fatal_signal_ends_the_process_and_it_is_restarted(launch, name):
+    pid = launch.process_state("disk0")["pid"]
+    launch.cli("kill", "disk0", "--signal", name)
+    wait_until(lambda: (lambda p: p["state"] == "ready" and p["pid"] != pid)(launch.process_state("disk0")),
+               what=f"disk0 restarted after {name}")
+    disk = launch.process_state("disk0")
+    assert disk["lastExit"] == f"signal {name}" and disk["restarts"] == 1

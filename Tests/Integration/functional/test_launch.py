@@ -64,14 +64,15 @@ def test_status_shows_every_process_ready_with_its_counters(xenarm, repo, tmp_pa
 
 
 def test_a_disk_model_killed_mid_workload_is_restarted_and_the_workload_still_passes(xenarm, repo, tmp_path, launches):
-    launch = start(xenarm, repo, tmp_path, launches)
+    launch = start(xenarm, repo, tmp_path, launches, **{"requests: 3000": "requests: 5000"})
     launch.wait_ready("disk0", "exercise")
-    # Mid-workload: the client has been served for a while and is far from done.
-    wait_until(lambda: launch.process_state("disk0")["counters"].get("requests", 0) >= 100, what="100 requests")
+    # Mid-workload: the client has been served (first metrics report) and is far from done.
+    wait_until(lambda: launch.process_state("disk0")["counters"].get("requests", 0) >= 1, what="first requests")
     victim = launch.process_state("disk0")["pid"]
     # Freeze it first so a request is certainly in flight and unanswered when it dies (the client's per-request
     # timeout is 500 ms), then kill -9.
     launch.cli("kill", "disk0", "--signal", "STOP")
+    assert launch.process_state("exercise")["state"] == "ready", "the workload ended before the kill"
     time.sleep(1.0)
     os.kill(victim, signal.SIGKILL)
     wait_until(lambda: launch.process_state("disk0")["restarts"] == 1

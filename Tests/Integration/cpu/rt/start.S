@@ -2,6 +2,12 @@
 @ Assembled as ARM or as Thumb (the Makefile passes -mthumb for the Thumb variants), so every
 @ instruction here must exist in both: unified syntax, no conditional execution without IT.
     .syntax unified
+@ clang's -mthumb does not switch the assembler's initial state: choose it from the predefined macro.
+#ifdef __thumb__
+    .thumb
+#else
+    .arm
+#endif
     .text
 
 @ Linux hands a static ELF sp -> [argc, argv..., 0, envp..., 0, auxv...] (ELF ABI for ARM, 4.3).
