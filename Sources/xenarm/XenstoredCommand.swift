@@ -57,7 +57,8 @@ struct XenstoredCommand: ParsableCommand {
 extension XenstoredCommand {
     /// The launcher's toolstack nodes for `--topology`, as xenstored's types.
     func toolstackNodes() throws -> [(path: String, value: [UInt8], permissions: XenstorePermissions)] {
-        guard let topology else { return [] }
+        // A restart (saved state present) writes no toolstack nodes: do not depend on the topology then.
+        guard let topology, !FileManager.default.fileExists(atPath: stateDir + "/snapshot") else { return [] }
         return try ToolstackNodes.nodes(for: TopologySource.load(topology)).map { node in
             let entries = node.permissions.compactMap(XenstorePermission.init(parsing:))
             guard entries.count == node.permissions.count, let perms = XenstorePermissions(entries) else {
