@@ -17,6 +17,7 @@ struct Xenarm: ParsableCommand {
             HypervisorCommand.self,
             BusEchoCommand.self,
             DecodeCommand.self,
+            XenstoredCommand.self,
         ]
     )
 }
