@@ -30,6 +30,19 @@ struct XenstoredCommand: ParsableCommand {
     @Option(help: "Topology file: on a fresh state dir, write the toolstack's nodes for its domains and devices.")
     var topology: String?
 
+    @Option(help: "The hypervisor bus endpoint: serve the guests' xenstore rings through it (needs --bus-secret).")
+    var bus: String?
+
+    @Option(help: "The bus secret file (RUN/bus.secret).")
+    var busSecret: String?
+
+    @Option(help: "The guests' store event channel port offered to Dom0 (HVM_PARAM_STORE_EVTCHN).")
+    var storePort: UInt32 = 2
+
+    func validate() throws {
+        if (bus == nil) != (busSecret == nil) { throw ValidationError("--bus and --bus-secret go together") }
+    }
+
     func run() throws {
         // Signals are caught before the socket exists: a client (or test) that sees the socket may send SIGTERM
         // at once, and a SIGTERM between SIG_IGN and the dispatch source's start would be lost.
@@ -40,7 +53,8 @@ struct XenstoredCommand: ParsableCommand {
             let context = try ZMQContext()
             daemon = try XenstoredProcess(
                 .init(name: process.name, endpoint: endpoint, socketPath: socket, stateDirectory: stateDir,
-                      toolstackNodes: try toolstackNodes()),
+                      toolstackNodes: try toolstackNodes(),
+                      bus: bus.map { XenstoreBusConfiguration(endpoint: $0, secretPath: busSecret!, storePort: storePort) }),
                 context: context, stopSignal: stop)
         } catch {
             fatalStartError(process.name, error)

@@ -11,6 +11,9 @@ public final class XenstoredMetrics: Sendable {
     public let snapshots = Atomic<Int64>(0)
     public let connectionsClosed = Atomic<Int64>(0)
     public let nodes = Atomic<Int64>(0)
+    /// Requests read from guests' xenstore rings, and rings refused (bad indices or headers, refused copies).
+    public let ringRequests = Atomic<Int64>(0)
+    public let ringErrors = Atomic<Int64>(0)
 
     public init() {}
 
@@ -21,6 +24,7 @@ public final class XenstoredMetrics: Sendable {
             "commits": commits.load(ordering: .relaxed), "conflicts": conflicts.load(ordering: .relaxed),
             "snapshots": snapshots.load(ordering: .relaxed), "connections_closed": connectionsClosed.load(ordering: .relaxed),
             "nodes": nodes.load(ordering: .relaxed),
+            "ring_requests": ringRequests.load(ordering: .relaxed), "ring_errors": ringErrors.load(ordering: .relaxed),
         ]
     }
 }

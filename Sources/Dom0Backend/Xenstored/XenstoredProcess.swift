@@ -23,12 +23,16 @@ public final class XenstoredProcess {
         public var quota: XenstoreQuota
         /// Nodes the toolstack wants in a fresh store (written only when no saved state was found).
         public var toolstackNodes: [(path: String, value: [UInt8], permissions: XenstorePermissions)]
+        /// The hypervisor bus, through which the guests' xenstore rings are served (nil: no guests).
+        public var bus: XenstoreBusConfiguration?
 
         public init(name: String, endpoint: String, socketPath: String?, stateDirectory: String,
                     quota: XenstoreQuota = XenstoreQuota(),
-                    toolstackNodes: [(path: String, value: [UInt8], permissions: XenstorePermissions)] = []) {
+                    toolstackNodes: [(path: String, value: [UInt8], permissions: XenstorePermissions)] = [],
+                    bus: XenstoreBusConfiguration? = nil) {
             self.name = name; self.endpoint = endpoint; self.socketPath = socketPath
             self.stateDirectory = stateDirectory; self.quota = quota; self.toolstackNodes = toolstackNodes
+            self.bus = bus
         }
     }
 
@@ -58,6 +62,7 @@ public final class XenstoredProcess {
     public let daemon: Xenstored
     private let router: ZMQSocket
     private let listenFD: Int32
+    private let rings: XenstoreRingTransport?
     private var clients: [Int32: SocketClient] = [:]
     private var clientByConnection: [Int: SocketClient] = [:]
     /// Messages for ZeroMQ watchers that are not connected (yet): held and retried each round. Only clients
@@ -97,6 +102,12 @@ public final class XenstoredProcess {
             listenFD = try Self.listen(path)
         } else {
             listenFD = -1
+        }
+        if let bus = configuration.bus {
+            rings = try XenstoreRingTransport(bus, name: configuration.name, daemon: daemon, context: context,
+                                              logger: logger)
+        } else {
+            rings = nil
         }
         logger.info("""
             serving on \(endpoint)\(configuration.socketPath.map { " and " + $0 } ?? ""); state in \
@@ -144,6 +155,8 @@ public final class XenstoredProcess {
             var poller = Poller()
             poller.add(router)
             if listenFD >= 0 { poller.add(fileDescriptor: listenFD) }
+            // The bus socket only wakes the loop: `rings.receive()` below takes its pushes every round.
+            let polledBus = rings?.pollSocket.map { poller.add($0) } != nil
             let order = Array(clients.values)
             let limit = configuration.quota.outstandingRequestsPrivileged
             for c in order {
@@ -165,9 +178,12 @@ public final class XenstoredProcess {
                 if ready[1].contains(.readable) { acceptClients() }
                 index = 2
             }
+            if polledBus { index += 1 }
             for (i, c) in order.enumerated() where ready[index + i].contains(.readable) { readClient(c) }
+            rings?.receive()
             try daemon.commit()
             deliver()
+            rings?.flush()
             if !held.isEmpty { retryHeld() }
             for (i, c) in order.enumerated() where clients[c.fd] != nil {
                 if !ready[index + i].isEmpty || c.written < c.output.count { flush(c) }
@@ -322,7 +338,9 @@ public final class XenstoredProcess {
                 }
                 c.output += message.encoded()
                 c.messageEnds.append(c.output.count)
-            case .ring, .local:
+            case .ring:
+                rings?.queue(connection: connection, message: message)
+            case .local:
                 continue
             }
         }

@@ -23,14 +23,19 @@ public struct ProcessPlan: Sendable, Equatable {
         var modelEndpoints: [String: String] = [:]
         var diskImages: [String: String] = [:]
 
+        let hypervisorEndpoint = EndpointSpec.ipc.address(name: "hypervisor", runDirectory: runDirectory)
         if let xs = topology.xenstored {
             let name = "xenstored"
             let endpoint = xs.endpoint.address(name: name, runDirectory: runDirectory)
+            // With domains, xenstored serves their xenstore rings through the hypervisor bus. It still starts
+            // first (backends need it) and connects to the bus once the hypervisor is up.
+            let bus = topology.domains.isEmpty ? []
+                : ["--bus", hypervisorEndpoint, "--bus-secret", "\(runDirectory)/bus.secret"]
             list.append(PlannedProcess(
                 name: name, kind: "xenstored", role: .xenstored,
                 arguments: ["xenstored"] + common(name, endpoint)
                     + ["--socket", path("xenstored.sock"), "--state-dir", path("xenstored.state"),
-                       "--topology", topology.sourcePath],
+                       "--topology", topology.sourcePath] + bus,
                 endpoint: endpoint, restart: xs.restart))
         }
         for device in topology.devices {
@@ -63,7 +68,7 @@ public struct ProcessPlan: Sendable, Equatable {
         }
         if !topology.domains.isEmpty {
             let name = "hypervisor"
-            let endpoint = EndpointSpec.ipc.address(name: name, runDirectory: runDirectory)
+            let endpoint = hypervisorEndpoint
             list.append(PlannedProcess(
                 name: name, kind: "hypervisor", role: .hypervisor,
                 arguments: ["hypervisor"] + common(name, endpoint) + ["--topology", topology.sourcePath,

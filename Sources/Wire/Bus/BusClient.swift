@@ -50,6 +50,10 @@ public final class BusClient {
 
     deinit { socket.close() }
 
+    /// The DEALER, for a caller's poll loop (readable: a push may be waiting). Receive only through `nextPush`:
+    /// pushes that arrived during a request are queued here, so drain `nextPush(timeout: .zero)` every round.
+    public var pollSocket: ZMQSocket { socket }
+
     // MARK: requests
 
     public func allocUnbound(domain: UInt16, side: BusAllocUnbound.Side) throws(Failure) -> UInt32 {
