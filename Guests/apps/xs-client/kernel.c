@@ -8,7 +8,8 @@
  *   XS other-read <path> err=<name>        reading another domain's node: must be EACCES
  *   XS other-write <path> err=<name>       writing under another domain's home: must be EACCES
  *   XS fail <what> err=<name>              anything else that went wrong
- * Command line: other=N (the other domain's id; default: 2 for domain 1, else 1).
+ *   XS holding / XS released               with hold=1: waits, watching data/release, until Dom0 writes 1 there
+ * Command line: other=N (the other domain's id; default: 2 for domain 1, else 1), hold=1.
  * With mode=garbage the guest instead breaks its ring: req_prod far past req_cons, notifies, and expects
  * xenstored to report XENSTORE_ERROR_RINGIDX in the page (XS ring-error=<n>), then a request to fail -EIO.
  * RESULT ok when every step gave the expected answer.
@@ -45,6 +46,30 @@ static int garbage(void)
     int rc = xs_read("name", value, sizeof value);
     kprintf("XS after-garbage read err=%s\n", xs_error_name(rc));
     return error == XENSTORE_ERROR_RINGIDX && rc == -EIO ? 0 : 1;
+}
+
+/* Stays up until Dom0 writes data/release (a watch event), so a test can look at the store meanwhile. */
+static void hold(void)
+{
+    char event_path[128], token[32], value[16];
+    int rc = xs_watch("data/release", "release");
+    if (rc != 0) {
+        fail("watch data/release", rc);
+        return;
+    }
+    kprintf("XS holding\n");
+    for (int i = 0; i < 100; i++) {
+        if (xs_read("data/release", value, sizeof value) >= 0 && strcmp(value, "1") == 0) {
+            kprintf("XS released\n");
+            return;
+        }
+        rc = xs_read_watch(event_path, sizeof event_path, token, sizeof token, 60000000000ull);
+        if (rc != 0) {
+            fail("waiting for data/release", rc);
+            return;
+        }
+    }
+    fail("data/release never 1", -EINVAL);
 }
 
 int program_main(const char *cmdline)
@@ -128,5 +153,7 @@ int program_main(const char *cmdline)
     kprintf("XS other-write %s err=%s\n", path, rc < 0 ? xs_error_name(rc) : "none");
     if (rc != -EACCES)
         failures++;
+    if (failures == 0 && fmt_has_word(cmdline, "hold=1"))
+        hold();
     return failures == 0 ? 0 : 1;
 }
