@@ -85,6 +85,20 @@ final class ProcessPlanTests: XCTestCase {
         XCTAssertEqual(plan.process(named: "hypervisor")?.restart.mode, .never)
     }
 
+    func testXenstoredReachesTheGuestsRingsThroughTheHypervisorBusOnlyWhenThereAreDomains() {
+        let plan = ProcessPlan(topology: topology(), runDirectory: run)
+        XCTAssertEqual(plan.process(named: "xenstored")?.arguments, [
+            "xenstored", "--name", "xenstored", "--control", "ipc:///tmp/run/control.ipc",
+            "--endpoint", "ipc:///tmp/run/xenstored.ipc", "--socket", "/tmp/run/xenstored.sock",
+            "--state-dir", "/tmp/run/xenstored.state", "--topology", "/topo/t.yaml",
+            "--bus", "ipc:///tmp/run/hypervisor.ipc", "--bus-secret", "/tmp/run/bus.secret",
+        ])
+        XCTAssertEqual(plan.process(named: "hypervisor")?.endpoint, "ipc:///tmp/run/hypervisor.ipc")
+        var t = topology()
+        t.domains = []; t.backends = []
+        XCTAssertFalse(ProcessPlan(topology: t, runDirectory: run).process(named: "xenstored")!.arguments.contains("--bus"))
+    }
+
     func testNoDomainsMeansNoHypervisorAndNoXenstoredSectionMeansNoXenstored() {
         var t = topology()
         t.domains = []; t.backends = []; t.xenstored = nil
