@@ -89,8 +89,10 @@ int xs_init(void)
     return events_bind(ring_port, on_store_event, NULL);
 }
 
-/* Waits for a notification or 1 ms, whichever first; re-notifies now and then, since a notification sent
- * before xenstored bound the port went nowhere. Returns -ETIMEDOUT past the deadline, -EIO on a broken ring. */
+/* Waits for a notification (xenstored notifies after every reply it writes and every request it consumes) or
+ * 20 ms, whichever first; re-notifies every 50 ms, since a notification sent before xenstored bound the port
+ * went nowhere. The timer is only that safety net: a 1 ms poll would keep a slow (debug, loaded) vCPU from ever
+ * blocking and starve the other domains. Returns -ETIMEDOUT past the deadline, -EIO on a broken ring. */
 static int ring_wait(uint64_t deadline, uint64_t *last_kick)
 {
     uint64_t now = time_now_ns();
@@ -102,7 +104,7 @@ static int ring_wait(uint64_t deadline, uint64_t *last_kick)
         *last_kick = now;
         evtchn_send(ring_port);
     }
-    time_set_deadline(now + 1000000ull);
+    time_set_deadline(now + 20000000ull < deadline ? now + 20000000ull : deadline);
     kernel_block();
     return 0;
 }

@@ -4,13 +4,14 @@ hypervisor bus; what they wrote is read back with Debian's xenstore-ls on xensto
 import os
 import pathlib
 import re
+import signal
 import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from domain_support import ensure_guests, guest  # noqa: E402
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from launch_support import Launch, copy_topology, wait_until  # noqa: E402
+from launch_support import Launch, wait_until  # noqa: E402
 
 KERNEL = "    kernel: ../Guests/build/xs-client.elf\n"
 
@@ -90,10 +91,37 @@ def test_a_guest_that_breaks_its_ring_is_abandoned_and_the_other_guest_is_still_
     out = launch.output_path.read_text()
     alpha, beta = console(out, "alpha"), console(out, "beta")
     # XENSTORE_ERROR_RINGIDX in the page, and the next request refused by the guest's own index check.
-    assert "XS ring-error=2" in alpha and "XS after-garbage read err=EIO" in alpha, out
+    assert "XS before-garbage read alpha" in alpha and "XS ring-error=2" in alpha and "XS after-garbage read err=EIO" in alpha, out
     assert alpha[-1] == "RESULT ok", out
     assert "XS wrote data/xs-client=written by domain 2 (beta)" in beta and beta[-1] == "RESULT ok", out
     log = (run / "logs" / "xenstored.log").read_text()
     assert "domain 1 broke its xenstore ring (XENSTORE_ERROR 2): ring abandoned" in log, log
     assert re.search(r"stopped: .*ring_errors=1 ", log), log
     assert "xenstored stopped (exit 0)" in out, out
+
+
+def test_a_restarted_xenstored_serves_the_rings_again_and_kept_the_guests_writes(xenarm, repo, tmp_path):
+    ensure_guests()
+    run = tmp_path / "run"
+    launch = Launch(xenarm, topology(repo, tmp_path), run)
+    try:
+        wait_until(lambda: launch.output_path.read_text().count("XS holding") == 2, timeout=60,
+                   what="both guests holding")
+        victim = launch.process_state("xenstored")["pid"]
+        os.kill(victim, signal.SIGKILL)
+        wait_until(lambda: (lambda p: p["restarts"] == 1 and p["state"] == "ready" and p.get("pid") != victim)(
+            launch.process_state("xenstored")), timeout=30, what="xenstored restarted")
+        assert tool(run, "xenstore-read", "/local/domain/2/data/xs-client").stdout.strip() == "written by domain 2 (beta)"
+        # The guests' watches died with the old daemon; their reads (through the rebound rings) see the release.
+        tool(run, "xenstore-write", "/local/domain/1/data/release", "1", "/local/domain/2/data/release", "1")
+        assert launch.wait(timeout=60) == 0, launch.output_path.read_text()
+    finally:
+        if launch.process.poll() is None:
+            launch.process.terminate()
+            launch.process.wait(30)
+    out = launch.output_path.read_text()
+    for name in ("alpha", "beta"):
+        lines = console(out, name)
+        assert "XS released" in lines and lines[-1] == "RESULT ok", out
+    log = (run / "logs" / "xenstored.log").read_text()
+    assert log.count("domain 1: store port 2 bound to Dom0 port") == 2, log
