@@ -28,12 +28,16 @@ let package = Package(
         .target(name: "Hypervisor", dependencies: [
             "ARMCore", "XenABI", "Wire", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fastCore),
+        // Dom0's services and backend drivers: xenstored, blkback, netback, console backend (DESIGN.md §2).
+        .target(name: "Dom0Backend", dependencies: [
+            "Wire", "XenABI", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "DeviceModels", dependencies: ["Wire", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Launcher", dependencies: [
             "Wire", "Yams", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "xenarm", dependencies: [
-            "ARMCore", "Wire", "DeviceModels", "Launcher", "XenABI", "Hypervisor",
+            "ARMCore", "Wire", "DeviceModels", "Launcher", "XenABI", "Hypervisor", "Dom0Backend",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -42,6 +46,7 @@ let package = Package(
         .testTarget(name: "LauncherTests", dependencies: ["Launcher"], exclude: ["Fixtures"]),
         .testTarget(name: "XenABITests", dependencies: ["XenABI"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "ARMCore", "XenABI", "Wire"]),
+        .testTarget(name: "Dom0BackendTests", dependencies: ["Dom0Backend", "Wire", "XenABI"]),
         .testTarget(name: "DeviceModelsTests", dependencies: ["DeviceModels", "Wire"]),
     ]
 )

@@ -5,19 +5,26 @@
 /// interrupts and traps are out of line.
 extension CPU {
     /// Runs at most `budget` instructions and says why it stopped.
+    ///
+    /// Two loops: the outer one takes interrupts and resolves the fetch page; the inner one runs straight-line
+    /// code within that page and leaves on anything that may change where or how to fetch (a taken branch, a
+    /// page boundary, an exception, a change of instruction set, mode or translation — all of which reset
+    /// `fetchPage` — a stop, a raised interrupt line, the end of the budget).
     public func run(budget: Int) -> ExitReason {
         stopReason = nil
         stopRequested = false
+        fetchPage = TLB.invalid // the host may have changed the mode or the memory map between runs
         decodeCache.releaseRetired()
         var remaining = budget
         let regs = r
         let st = state
         defer { instructionsRetired &+= UInt64(budget - remaining) }
-        while remaining > 0 {
+        outer: while remaining > 0 {
             if interruptLines != 0 && takePendingInterrupt() { continue }
-            let pc = st.pc
+            var pc = st.pc
             let thumb = st.t
-            if pc & 0xFFFF_F000 | (thumb ? 1 : 0) != fetchPage {
+            let key = pc & 0xFFFF_F000 | (thumb ? 1 : 0)
+            if key != fetchPage {
                 do throws(Abort) { try resolveFetchPage(pc, thumb: thumb) } catch {
                     instructionAbort(error, pc: pc)
                     remaining -= 1
@@ -25,50 +32,55 @@ extension CPU {
                     continue
                 }
             }
-            var slot = fetchSlots.unsafelyUnwrapped + Int((pc & 0xFFF) >> (thumb ? 1 : 2))
-            if slot.pointee.op == .notDecoded {
-                do throws(Abort) { slot = try decodeSlow(pc, thumb: thumb, slot: slot) } catch {
-                    instructionAbort(error, pc: pc)
-                    remaining -= 1
-                    if stopRequested { break }
-                    continue
+            let slots = fetchSlots.unsafelyUnwrapped
+            let shift: UInt32 = thumb ? 1 : 2
+            let pcOffset: UInt32 = thumb ? 4 : 8
+            while true {
+                var slot = slots + Int((pc & 0xFFF) >> shift)
+                if slot.pointee.op == .notDecoded {
+                    do throws(Abort) { slot = try decodeSlow(pc, thumb: thumb, slot: slot) } catch {
+                        instructionAbort(error, pc: pc)
+                        remaining -= 1
+                        if stopRequested { break outer }
+                        continue outer
+                    }
                 }
-            }
-            nextPC = pc &+ UInt32(slot.pointee.length)
-            let cond: UInt8
-            let itBefore: UInt8
-            if thumb {
-                regs[15] = pc &+ 4
-                itBefore = st.itState
-                if itBefore != 0 {
-                    cond = itBefore >> 4
-                } else {
-                    cond = slot.pointee.cond
-                    if slot.pointee.flags.has(.setFlagsOutsideIT) {
+                let next = pc &+ UInt32(slot.pointee.length)
+                nextPC = next
+                regs[15] = pc &+ pcOffset
+                var cond = slot.pointee.cond
+                var itBefore: UInt8 = 0
+                if thumb {
+                    itBefore = st.itState
+                    if itBefore != 0 {
+                        cond = itBefore >> 4
+                    } else if slot.pointee.flags.has(.setFlagsOutsideIT) {
                         // T16 "S if outside an IT block": run a copy with S set.
                         scratch[1] = slot.pointee
                         scratch[1].flags.insert(.setFlags)
                         slot = scratch + 1
                     }
                 }
-            } else {
-                regs[15] = pc &+ 8
-                itBefore = 0
-                cond = slot.pointee.cond
-            }
-            if cond >= 14 || ARMPseudocode.ConditionHolds(cond, n: st.n, z: st.z, c: st.c, v: st.v) {
-                do throws(Abort) { try execute(UnsafePointer(slot)) } catch {
-                    dataAbort(error)
+                if cond >= 14 || ARMPseudocode.ConditionHolds(cond, n: st.n, z: st.z, c: st.c, v: st.v) {
+                    do throws(Abort) { try execute(UnsafePointer(slot)) } catch {
+                        dataAbort(error)
+                    }
                 }
+                if itBefore != 0 && slot.pointee.op != .it {
+                    // ITAdvance (A2.5.2); an exception entry has already cleared ITSTATE.
+                    let it = st.itState
+                    if it != 0 { st.itState = it & 7 == 0 ? 0 : (it & 0xE0) | ((it << 1) & 0x1F) }
+                }
+                remaining -= 1
+                let target = nextPC
+                st.pc = target
+                if target != next || (next ^ pc) & 0xFFFF_F000 != 0 || fetchPage != key || stopRequested
+                    || interruptLines != 0 || remaining <= 0 {
+                    if stopRequested { break outer }
+                    continue outer
+                }
+                pc = next
             }
-            if itBefore != 0 && slot.pointee.op != .it {
-                // ITAdvance (A2.5.2); an exception entry has already cleared ITSTATE.
-                let it = st.itState
-                if it != 0 { st.itState = it & 7 == 0 ? 0 : (it & 0xE0) | ((it << 1) & 0x1F) }
-            }
-            st.pc = nextPC
-            remaining -= 1
-            if stopRequested { break }
         }
         return stopReason ?? .budgetExhausted
     }
@@ -132,19 +144,19 @@ extension CPU {
         let offset = Int(pc & 0xFFF)
         let bytes = fetchHost.unsafelyUnwrapped
         if !thumb {
-            slot.pointee = ArmTable.decode(bytes.load(fromByteOffset: offset, as: UInt32.self))
+            slot.pointee = FastForms.specialize(ArmTable.decode(bytes.load(fromByteOffset: offset, as: UInt32.self)))
             return slot
         }
         let hw1 = bytes.load(fromByteOffset: offset, as: UInt16.self)
         if !ThumbDecoder.isThumb32(hw1) {
-            slot.pointee = ThumbDecoder.decode(hw1, 0)
+            slot.pointee = FastForms.specialize(ThumbDecoder.decode(hw1, 0))
             return slot
         }
         if offset == 0xFFE {
-            scratch[0] = ThumbDecoder.decode(hw1, try fetchHalfwordSlow(pc &+ 2))
+            scratch[0] = FastForms.specialize(ThumbDecoder.decode(hw1, try fetchHalfwordSlow(pc &+ 2)))
             return scratch
         }
-        slot.pointee = ThumbDecoder.decode(hw1, bytes.load(fromByteOffset: offset + 2, as: UInt16.self))
+        slot.pointee = FastForms.specialize(ThumbDecoder.decode(hw1, bytes.load(fromByteOffset: offset + 2, as: UInt16.self)))
         return slot
     }
 

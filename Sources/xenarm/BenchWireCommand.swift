@@ -36,16 +36,17 @@ struct BenchWireCommand: ParsableCommand {
         var rows: [[String]] = []
         // Runs alternate raw, Swift, raw, Swift… and the ratio is the median of each pair's ratio, so a load
         // change on this shared machine hits both sides of a pair alike.
-        func measure(_ c: BenchCase, label: String? = nil, _ swiftSide: (Int) throws -> Double) throws {
+        func measure(_ c: BenchCase, label: String? = nil, _ swiftSide: (Int) throws -> RunTime) throws {
             let count = max(1, Int(Double(c.count) * scale))
-            var raw: [Double] = [], swift: [Double] = []
+            var raw: [RunTime] = [], swift: [RunTime] = []
             for _ in 0 ..< repeats {
                 raw.append(try runBaseline(baseline, c, count: count))
                 swift.append(try swiftSide(count))
             }
-            let ratios = zip(swift, raw).map { $0 / $1 }
-            rows.append(row(c, count: count, raw: median(raw), swift: median(swift), ratio: median(ratios),
-                            best: swift.min()! / raw.min()!, label: label))
+            let wallRatios = zip(swift, raw).map { $0.wall / $1.wall }
+            let cpuRatios = zip(swift, raw).map { $0.cpu / max($1.cpu, 1e-9) }
+            rows.append(row(c, count: count, raw: median(raw.map(\.wall)), swift: median(swift.map(\.wall)),
+                            ratio: median(wallRatios), cpuRatio: median(cpuRatios), label: label))
         }
         for c in BenchCase.all {
             try measure(c) { try runWorker(.plain, c, count: $0) }
@@ -75,7 +76,7 @@ struct BenchWireCommand: ParsableCommand {
 
     // MARK: output
 
-    private func row(_ c: BenchCase, count: Int, raw: Double, swift: Double, ratio: Double, best: Double,
+    private func row(_ c: BenchCase, count: Int, raw: Double, swift: Double, ratio: Double, cpuRatio: Double,
                      label: String?) -> [String] {
         let name = label ?? (c.pattern == .roundTrip ? "round trip \(c.size) B" : "throughput \(c.size / 1024) KiB")
         func figure(_ seconds: Double) -> String {
@@ -87,12 +88,12 @@ struct BenchWireCommand: ParsableCommand {
             }
         }
         return [name, c.transport, String(count), figure(raw), figure(swift), String(format: "%.3f", ratio),
-                String(format: "%.3f", best)]
+                String(format: "%.3f", cpuRatio)]
     }
 
     private func printTable(_ rows: [[String]]) {
         let header = ["case", "transport", "messages", "raw libzmq (C), median", "Swift Wire, median",
-                      "Swift/raw time (median of pairs)", "Swift/raw (best runs)"]
+                      "Swift/raw wall time (median of pairs)", "Swift/raw CPU time (median of pairs)"]
         if markdown {
             print("| " + header.joined(separator: " | ") + " |")
             print("|" + header.map { _ in " --- |" }.joined())
@@ -123,30 +124,26 @@ struct BenchWireCommand: ParsableCommand {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// Seconds for the timed part, as printed by the C program (nanoseconds).
-    private func runBaseline(_ binary: String, _ c: BenchCase, count: Int) throws -> Double {
+    /// The timed part as printed by the C program: "ELAPSED_NS CPU_NS".
+    private func runBaseline(_ binary: String, _ c: BenchCase, count: Int) throws -> RunTime {
         let (status, out) = try execute(binary, [c.mode, c.transport, String(c.size), String(count)])
-        guard status == 0, let ns = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ValidationError("baseline failed for \(c)")
-        }
-        return ns / 1e9
+        guard status == 0, let time = RunTime(out) else { throw ValidationError("baseline failed for \(c)") }
+        return time
     }
 
     /// The Swift side also runs in a fresh process of its own (`xenarm bench wire-worker`), with the same
     /// arguments as the C program, so neither side gains from being an older or a newer process.
-    private func runWorker(_ variant: BenchWireWorkerCommand.Variant, _ c: BenchCase, count: Int) throws -> Double {
+    private func runWorker(_ variant: BenchWireWorkerCommand.Variant, _ c: BenchCase, count: Int) throws -> RunTime {
         let (status, out) = try execute("/proc/self/exe", [
             "bench", "wire-worker", variant.rawValue, c.mode, c.transport, String(c.size), String(count),
         ])
-        guard status == 0, let ns = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ValidationError("Swift worker failed for \(c)")
-        }
-        return ns / 1e9
+        guard status == 0, let time = RunTime(out) else { throw ValidationError("Swift worker failed for \(c)") }
+        return time
     }
 }
 
 /// `xenarm bench wire-worker VARIANT MODE TRANSPORT SIZE COUNT`: the Swift side of one `bench wire` run, in
-/// its own process; prints the timed part in nanoseconds, like bench/wire/zmq_baseline.c.
+/// its own process; prints the timed part's elapsed and CPU nanoseconds, like bench/wire/zmq_baseline.c.
 struct BenchWireWorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wire-worker", abstract: "One Swift-side run of `bench wire` (used by it).",
@@ -173,12 +170,13 @@ struct BenchWireWorkerCommand: ParsableCommand {
         }
         let c = BenchCase(pattern: mode == "roundtrip" ? .roundTrip : .throughput, transport: transport, size: size,
                           count: count)
-        let seconds = variant == .framed
+        let time = variant == .framed
             ? try Self.runFramed(c, count: count) : try Self.runSwift(c, count: count, borrowed: variant == .borrowed)
-        print(Int64(seconds * 1e9))
+        print(Int64(time.wall * 1e9), Int64(time.cpu * 1e9))
     }
 
-    private static func runSwift(_ c: BenchCase, count: Int, borrowed: Bool) throws -> Double {
+    /// Wall and CPU time are taken around the timed part only, as in the C program.
+    private static func runSwift(_ c: BenchCase, count: Int, borrowed: Bool) throws -> RunTime {
         let context = try ZMQContext(defaultLingerMilliseconds: 0)
         let server = try EchoThread(context: context, transport: c.transport, pattern: c.pattern,
                                     count: BenchCase.warmup + count, borrowed: borrowed)
@@ -189,6 +187,7 @@ struct BenchWireWorkerCommand: ParsableCommand {
             try dealer.send(payload)
             _ = try dealer.receive()
         }
+        let cpuStart = processCPUSeconds()
         let start = ContinuousClock.now
         switch c.pattern {
         case .roundTrip:
@@ -201,20 +200,23 @@ struct BenchWireWorkerCommand: ParsableCommand {
             _ = try dealer.receive()
         }
         let elapsed = ContinuousClock.now - start
+        let cpu = processCPUSeconds() - cpuStart
         server.join()
-        return elapsed.seconds
+        return RunTime(wall: elapsed.seconds, cpu: cpu)
     }
 
-    private static func runFramed(_ c: BenchCase, count: Int) throws -> Double {
+    private static func runFramed(_ c: BenchCase, count: Int) throws -> RunTime {
         let context = try ZMQContext(defaultLingerMilliseconds: 0)
         let server = try FramedEchoThread(context: context, transport: c.transport)
         defer { server.stop() }
         let client = try RequestClient(context: context, connect: server.endpoint, timeout: .seconds(5), attempts: 1)
         let request = DiskRequest(op: .read, requestID: 0, firstSector: 0, sectorCount: 0)
         for _ in 0 ..< BenchCase.warmup { _ = try client.call(request, expecting: DiskResponse.self) }
+        let cpuStart = processCPUSeconds()
         let start = ContinuousClock.now
         for _ in 0 ..< count { _ = try client.call(request, expecting: DiskResponse.self) }
-        return (ContinuousClock.now - start).seconds
+        let elapsed = ContinuousClock.now - start
+        return RunTime(wall: elapsed.seconds, cpu: processCPUSeconds() - cpuStart)
     }
 
 }
@@ -331,6 +333,33 @@ private final class FramedEchoThread: @unchecked Sendable {
         stopSignal.stop()
         done.wait()
     }
+}
+
+/// One run's timed part: wall-clock seconds and the process's CPU seconds (all threads) over it.
+struct RunTime {
+    var wall: Double
+    var cpu: Double
+
+    init(wall: Double, cpu: Double) {
+        self.wall = wall
+        self.cpu = cpu
+    }
+
+    /// Parses "ELAPSED_NS CPU_NS".
+    init?(_ line: String) {
+        let fields = line.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+        guard fields.count == 2 else { return nil }
+        wall = fields[0] / 1e9
+        cpu = fields[1] / 1e9
+    }
+}
+
+/// User + system CPU time of this process (all threads), from getrusage(2).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 extension Duration {

@@ -28,6 +28,18 @@ final class ELFLoaderTests: XCTestCase {
         XCTAssertFalse(image.segments[0].writable)
     }
 
+    /// A kernel maps whole file pages: the bytes sharing the segment's first page come along (here the ELF and
+    /// program headers, since the segment starts 84 bytes into both its page and the file).
+    func testSegmentKeepsTheFileBytesThatShareItsPages() throws {
+        var b = makeELF()
+        b[60] = 0x54; b[61] = 0x80          // p_vaddr = 0x8054
+        b[72] = 4; b[73] = 0                // p_memsz = p_filesz = 4: no zero-filled tail
+        let s = try ELFImage(bytes: b).segments[0]
+        XCTAssertEqual(s.pagePrefix, Array(b[0..<84]))
+        XCTAssertEqual(s.pageSuffix, [])    // the file ends with the segment
+        XCTAssertEqual(try ELFImage(bytes: makeELF()).segments[0].pagePrefix, [])
+    }
+
     func testEveryTruncationIsReportedAsTruncated() {
         let full = makeELF()
         for n in 0..<full.count {

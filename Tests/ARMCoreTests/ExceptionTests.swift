@@ -51,6 +51,29 @@ final class ExceptionTests: XCTestCase {
         if case let .undefinedInstruction(word) = h.traps.first { XCTAssertEqual(word, 0xE7F0_00F0) } else { XCTFail() }
     }
 
+    /// The T-bit fetch path: BLX into Thumb code, halfword fetch, 32-bit detection. UDF (T1 and T2) stays
+    /// Undefined whatever the T32 tables decode, so the trap shows what was fetched.
+    func testThumbFetchReadsHalfwordsAndJoinsThirtyTwoBitEncodings() throws {
+        let h = makeHost()
+        try installVectors(h)
+        h.poke(0x2000, [0x01, 0xDE])                 // udf #1 (T1)
+        h.poke(0x3000, [0xF0, 0xF7, 0x00, 0xA0])     // udf.w #0 (T2): hw1 0xF7F0, hw2 0xA000
+        try h.run("""
+            ldr r0, =0x2001
+            blx r0
+            """)
+        XCTAssertTrue(h.traps.contains(.undefinedInstruction(0xDE01)), "\(h.traps)")
+        XCTAssertEqual(h.r[14], 0x2002)              // Thumb: instruction + 2
+        XCTAssertEqual(h.cpu.state.spsr & 0x20, 0x20) // T was set
+        XCTAssertFalse(h.cpu.state.t)                 // vectors run in ARM (SCTLR.TE = 0)
+        h.traps = []
+        try h.run("""
+            ldr r0, =0x3001
+            bx r0
+            """)
+        XCTAssertTrue(h.traps.contains(.undefinedInstruction(0xF7F0_A000)), "\(h.traps)")
+    }
+
     func testVFPInstructionIsUndefinedLikeACoreWithoutIt() throws {
         let h = makeHost()
         try installVectors(h)

@@ -190,4 +190,27 @@ final class DiskModelTests: XCTestCase {
             XCTAssertEqual(error as? DiskError, .imageMissing(path: imagePath))
         }
     }
+
+    func testRandomRequestsNeverTrapNorTouchOutsideTheImage() throws {
+        let size: UInt64 = 64 * 512
+        let image = try DiskImage(path: imagePath, size: size, create: true)
+        var model = DiskModel(image: image, ledger: RequestLedger(maxEntries: 16))
+        var random = SeededGenerator(seed: 2026)
+        let interesting: [UInt64] = [0, 1, 63, 64, 65, .max, .max - 1, 1 << 55, UInt64(Int64.max)]
+        for index in 0..<4_000 {
+            let first = random.next() % 2 == 0 ? interesting[Int(random.next() % 9)] : random.next() % 80
+            let count = UInt32(truncatingIfNeeded: random.next() % 3 == 0 ? random.next() : random.next() % 300)
+            let dataLength = [0, 512, Int(count % 300) * 512, 100][Int(random.next() % 4)]
+            let request = DiskRequest(op: .init(rawValue: UInt8(random.next() % 6)),
+                                      requestID: random.next() % 40, firstSector: first, sectorCount: count,
+                                      data: [UInt8](repeating: UInt8(index & 0xFF), count: dataLength))
+            let response = model.execute(request)
+            XCTAssertEqual(response.requestID, request.requestID)
+            if response.status == .ok && request.op == .read {
+                XCTAssertEqual(response.data.count, Int(count) * 512)
+            }
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: imagePath)
+        XCTAssertEqual((attributes[.size] as? NSNumber)?.uint64Value, size)
+    }
 }

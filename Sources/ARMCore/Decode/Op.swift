@@ -69,4 +69,26 @@ public enum Op: UInt8, Sendable, CaseIterable {
 
     // Coprocessor (Execute/Coprocessor.swift): CP15 and the generic timer; other coprocessors are Undefined.
     case mcr, mrc, mcrr, mrrc
+
+    // Fast forms (Decode/FastForms.swift, Execute/FastForms.swift): never produced by a decode table. After
+    // decoding, the run loop rewrites the commonest shapes into these so that executing them needs no flag
+    // or operand-form tests. Decoders must not emit them.
+    /// Rd = Rn op imm, no S, Rd ≠ PC.
+    case fastAddImm, fastSubImm, fastRsbImm, fastAndImm, fastOrrImm, fastEorImm, fastBicImm
+    /// Rd = imm / ~imm, no S, Rd ≠ PC.
+    case fastMovImm, fastMvnImm
+    /// Rd = Rn op Rm (unshifted), no S, Rd ≠ PC.
+    case fastAddReg, fastSubReg, fastAndReg, fastOrrReg, fastEorReg, fastBicReg
+    /// Rd = Rm (unshifted), no S, Rd ≠ PC.
+    case fastMovReg
+    /// Rd = Rm shifted by an immediate (LSL/LSR/ASR/ROR, amount 1…32), no S, Rd ≠ PC.
+    case fastMovShift
+    /// CMP/CMN/TST with an immediate or an unshifted register.
+    case fastCmpImm, fastCmpReg, fastCmnImm, fastTstImm, fastTstReg
+    /// ADDS/SUBS Rd = Rn ± imm with flags, Rd ≠ PC.
+    case fastAddsImm, fastSubsImm
+    /// LDR/STR/LDRB/STRB [Rn, #±imm] (offset form, no writeback, Rn ≠ PC, Rt ≠ PC); imm holds the signed offset.
+    case fastLdrImm, fastStrImm, fastLdrbImm, fastStrbImm
+    /// LDR/STR [Rn, ±Rm] (offset form, unshifted or LSL, no writeback, Rn ≠ PC, Rt ≠ PC); aux = subtract.
+    case fastLdrReg, fastStrReg
 }

@@ -4,12 +4,12 @@
 /// inside an IT block the run loop takes the condition from ITSTATE. Encodings whose S bit is "!InITBlock()"
 /// carry `.setFlagsOutsideIT` instead of `.setFlags`. Compares always set the flags. PC-relative forms (LDR
 /// literal, ADR) carry Rn = 15: their base is Align(PC, 4) (ARM ARM A8.8.64, A8.8.12).
-enum Thumb16Table {
+public enum Thumb16Table {
     typealias F = ThumbFields
 
-    static let table = ThumbTable(width: 2, rows)
+    public static let table = ThumbTable(width: 2, rows)
 
-    static func decode(_ hw: UInt16) -> Decoded { table.decode(UInt32(hw)) }
+    public static func decode(_ hw: UInt16) -> Decoded { table.decode(UInt32(hw)) }
 
     // MARK: Shift (immediate), add, subtract, move, and compare (A6.2.1)
 
@@ -82,7 +82,8 @@ enum Thumb16Table {
         { _ in Decoded(op: op) }
     }
 
-    static let rows: [ThumbRow] = [
+    /// The rows in table order (the ARM ARM's); `table` holds them in match order.
+    public static let rows: [ThumbRow] = [
         // Shift (immediate), add, subtract, move, and compare
         ThumbRow("LSL (immediate) T1", "000 00 iiiii mmm ddd", shiftImmediate(0)),
         ThumbRow("LSR (immediate) T1", "000 01 iiiii mmm ddd", shiftImmediate(1)),

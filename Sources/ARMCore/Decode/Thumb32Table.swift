@@ -9,13 +9,13 @@
 /// to Align(PC, 4)); Rn = 15 in a load is the literal form, based at Align(PC, 4). T32 has no register-shifted
 /// register operand except in LSL/LSR/ASR/ROR (register). VFP/NEON and coprocessors other than CP14/CP15 are
 /// left unmatched: Undefined.
-enum Thumb32Table {
+public enum Thumb32Table {
     typealias F = ThumbFields
     typealias P = ThumbPseudocode
 
-    static let table = ThumbTable(width: 4, rows)
+    public static let table = ThumbTable(width: 4, rows)
 
-    static func decode(_ hw1: UInt16, _ hw2: UInt16) -> Decoded { table.decode(UInt32(hw1) << 16 | UInt32(hw2)) }
+    public static func decode(_ hw1: UInt16, _ hw2: UInt16) -> Decoded { table.decode(UInt32(hw1) << 16 | UInt32(hw2)) }
 
     // MARK: Data processing (modified immediate), A6.3.1
 
@@ -527,6 +527,7 @@ enum Thumb32Table {
         ThumbRow("MRRC T1", "1110 1100 0101 ssss | tttt cccc oooo mmmm") { f in coprocessor(.mrrc, f, rt2: f.reg("s")) },
     ]
 
-    static let rows: [ThumbRow] = modifiedImmediateRows + plainImmediateRows + shiftedRegisterRows + registerRows
+    /// The rows in table order (the ARM ARM's); `table` holds them in match order.
+    public static let rows: [ThumbRow] = modifiedImmediateRows + plainImmediateRows + shiftedRegisterRows + registerRows
         + multiplyRows + loadStoreRows + dualExclusiveRows + multipleRows + branchRows + coprocessorRows
 }

@@ -7,13 +7,15 @@
 /// pieces concatenate in pattern order, so `i` in `11110i...0iii....iiiiiiii` is `i:imm3:imm8` = imm12.
 ///
 /// Example: `"01000100 d mmmm ddd"` (ADD register, T2) gives mask 0xFF00, value 0x4400, and `f["d"]` = D:Rdn.
-struct ThumbRow: Sendable {
-    let name: String
-    let mask: UInt32
-    let value: UInt32
+public struct ThumbRow: Sendable {
+    public let name: String
+    /// The pattern as written in the table.
+    public let pattern: String
+    public let mask: UInt32
+    public let value: UInt32
     /// Bit count of `mask`: rows are tried from the most to the least specific, so special cases
     /// (TST = ANDS with Rd = 1111, MOV = ORR with Rn = 1111) need no ordering care in the table text.
-    let fixedBits: Int
+    public let fixedBits: Int
     let fields: ThumbFieldLayout
     let handler: @Sendable (ThumbFields) -> Decoded
 
@@ -32,6 +34,7 @@ struct ThumbRow: Sendable {
             }
         }
         self.name = name
+        self.pattern = pattern
         self.mask = mask
         self.value = value
         self.fixedBits = mask.nonzeroBitCount
@@ -40,7 +43,7 @@ struct ThumbRow: Sendable {
     }
 
     @inline(__always)
-    func matches(_ raw: UInt32) -> Bool { raw & mask == value }
+    public func matches(_ raw: UInt32) -> Bool { raw & mask == value }
 }
 
 /// Where each lettered field of a pattern lives: per letter, the mask of its bits (MSB first when gathered).
@@ -85,9 +88,11 @@ struct ThumbFields {
 }
 
 /// A compiled table: rows sorted most specific first, scanned in order; the first match decodes.
-struct ThumbTable: Sendable {
-    let rows: [ThumbRow]
-    let width: UInt8
+public struct ThumbTable: Sendable {
+    /// Rows in match order (most specific first).
+    public let rows: [ThumbRow]
+    /// Encoding length in bytes: 2 or 4.
+    public let width: UInt8
 
     init(width: UInt8, _ rows: [ThumbRow]) {
         self.width = width
@@ -98,13 +103,13 @@ struct ThumbTable: Sendable {
         }.map(\.element)
     }
 
-    /// The first row matching `raw`, if any.
-    func row(for raw: UInt32) -> ThumbRow? {
+    /// The first row matching `raw` (hw1 << 16 | hw2 for 32-bit encodings), if any.
+    public func row(for raw: UInt32) -> ThumbRow? {
         for row in rows where row.matches(raw) { return row }
         return nil
     }
 
-    func decode(_ raw: UInt32) -> Decoded {
+    public func decode(_ raw: UInt32) -> Decoded {
         guard let row = row(for: raw) else { return .undefined(length: width) }
         var d = row.handler(ThumbFields(raw: raw, layout: row.fields))
         d.length = width

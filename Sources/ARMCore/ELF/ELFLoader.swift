@@ -7,6 +7,11 @@ public struct ELFImage: Sendable {
         /// The bytes from the file (`fileSize` ≤ `memorySize`; the rest is zero).
         public var data: [UInt8]
         public var readable: Bool, writable: Bool, executable: Bool
+        /// File bytes that share the segment's first page before it, and (when the segment has no zero-filled
+        /// tail) its last page after it: a kernel maps whole pages of the file, so a program reading just outside
+        /// its segment sees these bytes.
+        public var pagePrefix: [UInt8] = []
+        public var pageSuffix: [UInt8] = []
     }
 
     /// e_entry (bit 0 set: a Thumb entry point).
@@ -58,8 +63,16 @@ public struct ELFImage: Sendable {
             guard offset >= 0, offset + Int(filesz) <= bytes.count else {
                 throw .truncated(needed: offset + Int(filesz), size: bytes.count)
             }
-            segments.append(Segment(virtualAddress: vaddr, memorySize: memsz, data: Array(bytes[offset..<offset + Int(filesz)]),
-                                    readable: flags & 4 != 0, writable: flags & 2 != 0, executable: flags & 1 != 0))
+            var segment = Segment(virtualAddress: vaddr, memorySize: memsz, data: Array(bytes[offset..<offset + Int(filesz)]),
+                                  readable: flags & 4 != 0, writable: flags & 2 != 0, executable: flags & 1 != 0)
+            let lead = Int(vaddr & 0xFFF)
+            if lead <= offset { segment.pagePrefix = Array(bytes[(offset - lead)..<offset]) }
+            if memsz == filesz {
+                let end = offset + Int(filesz)
+                let pad = Int((0x1000 - ((UInt64(vaddr) + UInt64(filesz)) & 0xFFF)) & 0xFFF)
+                segment.pageSuffix = Array(bytes[end..<min(bytes.count, end + pad)])
+            }
+            segments.append(segment)
             // AT_PHDR: the program headers as loaded, if a segment covers them.
             let segmentFileStart = offset, segmentFileEnd = offset + Int(filesz)
             if phoff >= segmentFileStart && phoff + phnum * phentsize <= segmentFileEnd {

@@ -11,13 +11,12 @@ extension CPU {
     /// BXWritePC: bit 0 selects Thumb. An ARM target with bit 1 set is UNPREDICTABLE; we clear it.
     @_transparent
     func bxWritePC(_ address: UInt32) {
-        if address & 1 != 0 {
-            state.t = true
-            nextPC = address & ~1
-        } else {
-            state.t = false
-            nextPC = address & ~3
+        let thumb = address & 1 != 0
+        if thumb != state.t {
+            state.t = thumb
+            fetchPage = TLB.invalid
         }
+        nextPC = thumb ? address & ~1 : address & ~3
     }
 
     /// ALUWritePC: interworking in ARM state (ARMv7), a plain branch in Thumb state.
@@ -54,6 +53,7 @@ extension CPU {
             state.t = true
             nextPC = (r[15] &+ d.imm) & ~1
         }
+        fetchPage = TLB.invalid
     }
 
     /// BX Rm.

@@ -1,6 +1,7 @@
 /// The dispatch: one switch over `Op`, each case calling its class's executor (one file per ARM ARM class
 /// in this folder). The hot cases are inlined into the switch; rare ones are calls.
 extension CPU {
+    @inline(__always)
     func execute(_ d: DecodedRef) throws(Abort) {
         switch d.op {
         case .notDecoded, .undefined, .unpredictable, .udf: undefinedInstruction()
@@ -125,6 +126,13 @@ extension CPU {
         case .nop, .yield, .sev, .dbg, .dmb, .dsb, .isb, .pld, .pli: break
 
         case .mcr, .mrc, .mcrr, .mrrc: coprocessorTransfer(d, d.op)
+
+        case .fastAddImm, .fastSubImm, .fastRsbImm, .fastAndImm, .fastOrrImm, .fastEorImm, .fastBicImm,
+             .fastMovImm, .fastMvnImm, .fastAddReg, .fastSubReg, .fastAndReg, .fastOrrReg, .fastEorReg, .fastBicReg,
+             .fastMovReg, .fastMovShift, .fastCmpImm, .fastCmpReg, .fastCmnImm, .fastTstImm, .fastTstReg,
+             .fastAddsImm, .fastSubsImm, .fastLdrImm, .fastStrImm, .fastLdrbImm, .fastStrbImm,
+             .fastLdrReg, .fastStrReg:
+            try executeFast(d)
         }
     }
 }

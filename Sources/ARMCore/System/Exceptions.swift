@@ -90,6 +90,8 @@ extension CPU {
     /// architectural behaviour.
     @inline(never)
     func offer(_ trap: Trap, exception: () -> Void) {
+        // The host may change anything (mode, T, PC, memory): make the run loop look again.
+        defer { fetchPage = TLB.invalid }
         let pcBefore = state.pc
         switch host.trap(trap, state: state) {
         case .exception:

@@ -98,7 +98,7 @@ extension LinuxUserProcess {
         case 238, 268, 37: // tkill, tgkill, kill: only self-signals, which end the program (abort())
             let signal = Int32(bitPattern: number == 268 ? a2 : a1)
             if signal == 0 { return 0 }
-            termination = .signaled(signal, reason: "qemu: uncaught target signal \(signal) - core dumped")
+            termination = .signaled(signal, reason: "xenarm: uncaught target signal \(signal)")
             return nil
         default:
             let name = Self.syscallNames[number].map { "\($0) (\(number))" } ?? "\(number)"

@@ -69,10 +69,27 @@ public final class LinuxUserProcess: CPUHost {
                 memory.map(guestPhysical: page, count: 1, host: base + Int(page), permissions: perms.union(existing))
                 page &+= 0x1000
             }
+            highest = max(highest, end)
+        }
+        // Whole pages of the file, as a kernel maps them: first the file bytes around each segment in its first
+        // and last page, then every segment's own bytes, then every zero-filled tail (.bss), so overlapping pages
+        // end up as the kernel would leave them.
+        for s in image.segments {
+            let prefixStart = Int(s.virtualAddress) - s.pagePrefix.count
+            s.pagePrefix.withUnsafeBytes { src in
+                if src.count > 0 { (base + prefixStart).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+            }
+            s.pageSuffix.withUnsafeBytes { src in
+                if src.count > 0 { (base + Int(s.virtualAddress) + s.data.count).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+            }
+        }
+        for s in image.segments {
             s.data.withUnsafeBytes { src in
                 if src.count > 0 { (base + Int(s.virtualAddress)).copyMemory(from: src.baseAddress!, byteCount: src.count) }
             }
-            highest = max(highest, end)
+        }
+        for s in image.segments where s.memorySize > UInt32(s.data.count) {
+            memset(base + Int(s.virtualAddress) + s.data.count, 0, Int(s.memorySize) - s.data.count)
         }
         brkStart = highest; brk = highest; brkMapped = highest
         mapRegion(Self.stackTop - Self.stackSize, Self.stackSize, [.read, .write])
@@ -207,7 +224,7 @@ public final class LinuxUserProcess: CPUHost {
     }
 
     func kill(signal: Int32, _ name: String, detail: String) {
-        termination = .signaled(signal, reason: "qemu: uncaught target signal \(signal) (\(name)) - core dumped (\(detail))")
+        termination = .signaled(signal, reason: "xenarm: uncaught target signal \(signal) (\(name)): \(detail)")
     }
 
     public func counter() -> UInt64 {

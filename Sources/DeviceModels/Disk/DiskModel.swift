@@ -57,7 +57,13 @@ public struct DiskModel: RequestHandler {
     private func perform(_ request: DiskRequest) -> DiskResponse {
         let status = request.check(capacitySectors: image.sectorCount, readOnly: image.isReadOnly)
         guard status == .ok else { return DiskResponse(requestID: request.requestID, status: status) }
-        let offset = request.firstSector * UInt64(DiskImage.sectorSize)
+        // The decoder bounds the count; a request built in-process (`execute` is public) is held to the same bound.
+        guard request.sectorCount <= DiskRequest.maxSectors else {
+            return DiskResponse(requestID: request.requestID, status: .badRequest)
+        }
+        // Only meaningful for READ/WRITE/DISCARD, which `check` bounded by the capacity; a FLUSH's sector field is
+        // ignored and may hold anything, hence the wrapping multiply (its result is unused for FLUSH).
+        let offset = request.firstSector &* UInt64(DiskImage.sectorSize)
         let length = UInt64(request.sectorCount) * UInt64(DiskImage.sectorSize)
         do {
             switch request.op {

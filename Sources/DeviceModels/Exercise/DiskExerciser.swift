@@ -172,6 +172,15 @@ public final class DiskExerciser {
             }
             summary.bytesRead += Int64(response.data.count)
             counters.bytes.add(Int64(response.data.count), ordering: .relaxed)
+            if options.expectReadOnly, let path = options.verifyImage {
+                // Nothing is written on a read-only disk, so every READ must return the image file's own bytes.
+                let offset = first * UInt64(sectorSize)
+                if fileBytes(path, offset: offset, count: response.data.count) != response.data {
+                    summary.mismatchedSectors += count
+                    counters.mismatches.add(Int64(count), ordering: .relaxed)
+                    fail("READ \(first)+\(count) differs from the image file \(path)")
+                }
+            }
             let bad = workload.mismatches(first: first, data: response.data)
             if !bad.isEmpty {
                 summary.mismatchedSectors += bad.count
@@ -236,6 +245,14 @@ public final class DiskExerciser {
     }
 
     // MARK: outside checks
+
+    private func fileBytes(_ path: String, offset: UInt64, count: Int) -> [UInt8]? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: offset)) != nil,
+              let data = try? handle.read(upToCount: count) else { return nil }
+        return [UInt8](data)
+    }
 
     private func verifyImageFile(_ path: String, workload: DiskWorkload) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else {

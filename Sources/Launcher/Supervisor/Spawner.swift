@@ -11,8 +11,13 @@ import Glibc
 enum Spawner {
     static let executable = "/proc/self/exe"
 
-    /// Optional extra flags (POSIX_SPAWN_SETSID for a detached launcher).
-    static func spawn(arguments: [String], log: String, extraFlags: Int32 = 0) throws -> pid_t {
+    /// glibc's POSIX_SPAWN_SETPGROUP (<spawn.h>).
+    static let setProcessGroup: Int32 = 0x02
+
+    /// Each child leads its own process group, so a terminal's Ctrl-C (SIGINT to the foreground group) reaches
+    /// only the launcher, which then stops the children in order; they have no terminal I/O to lose by it.
+    /// `extraFlags` replaces that for a detached launcher (POSIX_SPAWN_SETSID: a session of its own).
+    static func spawn(arguments: [String], log: String, extraFlags: Int32? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -30,10 +35,17 @@ enum Spawner {
         sigemptyset(&defaults)
         for signal in [SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | extraFlags))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes,
+                                 Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (extraFlags ?? setProcessGroup)))
 
         var environment = ProcessInfo.processInfo.environment
         environment[ChildControl.launcherPidVariable] = String(getpid())
+        // Swift's crash backtracer catches SIGSEGV/SIGBUS/... to print a backtrace; for a signal sent from outside
+        // (`xenarm kill --signal SEGV`) it fails to suspend the threads and the process carries on, so fault
+        // injection would not crash it. A child dies of such a signal like any other process unless the user
+        // asked for backtraces by setting SWIFT_BACKTRACE themselves.
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
         let argv = (["xenarm"] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

@@ -66,6 +66,8 @@ public final class Supervisor {
         // Block the signals we read synchronously before libzmq starts its I/O threads, which inherit the mask.
         var mask = signals
         pthread_sigmask(SIG_BLOCK, &mask, nil)
+        // A vanished reader of our output is not a reason to stop supervising (children get SIGPIPE back).
+        signal(SIGPIPE, SIG_IGN)
         switch Result(catching: { () throws(ControlError) in try ControlSocket.router(binding: runDirectory.controlEndpoint) }) {
         case let .success(socket): router = socket
         case let .failure(error): throw SupervisorError.control(error.description)
@@ -180,7 +182,7 @@ public final class Supervisor {
             }
         }
         if p.state == .exited && !wasReady && isInStartup(p) {
-            stopReason = .failure(.gaveUpDuringStartup(name: p.name, lastExit: exit.description,
+            stopReason = .failure(.exitedDuringStartup(name: p.name, lastExit: exit.description,
                                                        log: runDirectory.log(of: p.name)))
         }
     }
@@ -349,6 +351,8 @@ public final class Supervisor {
         switch message {
         case let .ready(name, pid, endpoint):
             guard let p = processes.first(where: { $0.name == name }), p.pid == pid else { return }
+            // The deadline is strict: a report read after it is late, whatever the poll order (fireTimers acts).
+            if let deadline = p.readyDeadline, Monotonic.milliseconds() >= deadline { return }
             if p.state == .starting {
                 p.state = .ready
                 p.readyDeadline = nil
@@ -430,6 +434,10 @@ public final class Supervisor {
         malformed += 1
         reply(peer, .failure(error))
         let now = Monotonic.milliseconds()
+        if malformedLogged.count > 1024 {
+            // Every CLI connection is a new peer id: forget the ones whose second has passed.
+            malformedLogged = malformedLogged.filter { now - $0.value < 1000 }
+        }
         if now - (malformedLogged[peer] ?? Int.min / 2) >= 1000 {
             malformedLogged[peer] = now
             let who = String(decoding: peer.prefix(32), as: UTF8.self).unicodeScalars
@@ -473,7 +481,9 @@ public final class Supervisor {
 
     private func event(_ who: String, _ text: String) {
         let elapsed = Double(Monotonic.milliseconds() - origin) / 1000
-        FileHandle.standardOutput.write(Data((String(format: "[%8.3f] ", elapsed) + "\(who) \(text)\n").utf8))
+        // write(2), not FileHandle: a closed terminal or pipe must not take the launcher (and so every child) down.
+        let line = String(format: "[%8.3f] ", elapsed) + "\(who) \(text)\n"
+        _ = line.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
     }
 
     /// A waitpid(2) status (WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift cannot import as macros).

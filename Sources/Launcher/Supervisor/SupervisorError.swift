@@ -6,6 +6,8 @@ public enum SupervisorError: Error, Equatable, CustomStringConvertible {
     case spawn(name: String, detail: String)
     case notReady(name: String, seconds: Double, log: String)
     case gaveUpDuringStartup(name: String, lastExit: String, log: String)
+    /// A process whose policy does not restart it ended before it was ready.
+    case exitedDuringStartup(name: String, lastExit: String, log: String)
     case noCurrentRun(link: String)
     case noLauncher(runDirectory: String)
 
@@ -20,6 +22,8 @@ public enum SupervisorError: Error, Equatable, CustomStringConvertible {
             return "\(name) did not report ready within \(seconds)s (see \(log))"
         case let .gaveUpDuringStartup(name, lastExit, log):
             return "\(name) kept failing during start-up (last: \(lastExit)); see \(log)"
+        case let .exitedDuringStartup(name, lastExit, log):
+            return "\(name) ended during start-up (\(lastExit)) and its policy does not restart it; see \(log)"
         case let .noCurrentRun(link): return "no launch found: \(link) does not exist (give --run-dir)"
         case let .noLauncher(run): return "no launcher is answering on ipc://\(run)/control.ipc"
         }

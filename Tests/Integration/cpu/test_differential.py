@@ -24,7 +24,7 @@ def run(cmd):
 
 
 def test_corpus_has_the_programs_the_suite_expects():
-    assert {"arith", "control", "structs", "crc", "sort", "numbers", "args"} <= set(CORPUS)
+    assert {"arith", "bits", "control", "structs", "crc", "sort", "numbers", "args"} <= set(CORPUS)
 
 
 @pytest.mark.parametrize("variant", cpu_suite.VARIANTS)

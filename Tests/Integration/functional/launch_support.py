@@ -81,7 +81,7 @@ class Launch:
             assert result.returncode == 0, (args, result.stdout, result.stderr)
         return result
 
-    def wait(self, timeout=90.0) -> int:
+    def wait(self, timeout=180.0) -> int:
         try:
             return self.process.wait(timeout)
         finally:

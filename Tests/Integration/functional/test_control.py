@@ -179,3 +179,53 @@ def test_every_command_has_complete_help(xenarm, command, words):
     assert result.returncode == 0
     for word in words:
         assert word in result.stdout, (command, word, result.stdout)
+
+
+def test_an_invalid_topology_is_reported_like_check_and_starts_nothing(xenarm, repo, tmp_path):
+    topology = copy_topology(repo, TOPOLOGY, tmp_path, **{"max_restarts: 3": "max_restarts: three"})
+    run = tmp_path / "run"
+    result = subprocess.run([xenarm, "launch", str(topology), "--run-dir", str(run)], capture_output=True, text=True,
+                            timeout=20)
+    check = subprocess.run([xenarm, "check", str(topology)], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2 == check.returncode
+    assert result.stderr == check.stderr and f"{topology}:" in result.stderr and ": error: " in result.stderr
+    assert not run.exists()
+
+
+def test_a_process_that_is_never_restarted_and_ends_during_start_up_fails_the_launch(xenarm, repo, tmp_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    topology = copy_topology(repo, TOPOLOGY, tmp_path, **{
+        "create: true": f"create: true\n    endpoint: tcp://127.0.0.1:{port}", "policy: on-failure": "policy: never"})
+    try:
+        result = subprocess.run([xenarm, "launch", str(topology), "--run-dir", str(tmp_path / "run")],
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        listener.close()
+    assert result.returncode == 1
+    assert result.stderr == (f"xenarm: disk0 ended during start-up (exit 1) and its policy does not restart it; "
+                             f"see {tmp_path}/run/logs/disk0.log\n")
+    assert "exercise" not in result.stdout, "nothing after the failed process is started"
+
+
+def test_a_process_not_ready_in_time_fails_the_launch_with_a_clear_error(xenarm, repo, tmp_path):
+    # No disk model can bind, open its image and report within 1 ms of being spawned.
+    topology = copy_topology(repo, TOPOLOGY, tmp_path)
+    result = subprocess.run([xenarm, "launch", str(topology), "--run-dir", str(tmp_path / "run"),
+                             "--ready-timeout", "0.001"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == f"xenarm: disk0 did not report ready within 0.001s (see {tmp_path}/run/logs/disk0.log)\n"
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert [(p["name"], p["state"]) for p in state["processes"]] == [("disk0", "stopped"), ("exercise", "pending")]
+
+
+@pytest.mark.parametrize("name", ["SEGV", "BUS", "ABRT", "ILL", "QUIT"])
+def test_an_injected_fatal_signal_ends_the_process_and_it_is_restarted(launch, name):
+    pid = launch.process_state("disk0")["pid"]
+    launch.cli("kill", "disk0", "--signal", name)
+    wait_until(lambda: (lambda p: p["state"] == "ready" and p["pid"] != pid)(launch.process_state("disk0")),
+               what=f"disk0 restarted after {name}")
+    disk = launch.process_state("disk0")
+    assert disk["lastExit"] == f"signal {name}" and disk["restarts"] == 1

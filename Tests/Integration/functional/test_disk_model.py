@@ -63,10 +63,17 @@ def test_a_read_only_disk_refuses_writes_and_stays_unchanged(xenarm, tmp_path):
     model = DiskModel(xenarm, tmp_path, image.stat().st_size, name="ro", extra=("--read-only",))
     model.image = image
     model.start()
-    run = subprocess.run(exerciser_argv(xenarm, model.endpoint, 300, 5, "--expect-read-only"),
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(exerciser_argv(xenarm, model.endpoint, 300, 5, "--expect-read-only", "--verify-image",
+                                        str(image)), capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "read-only refusals" in run.stdout
+    assert "read-only refusals" in run.stdout and "image verified" in run.stdout
+    # Every READ is compared with the file: another image with the same size must fail the check.
+    other = tmp_path / "other.img"
+    other.write_bytes(bytes(image.stat().st_size))
+    mismatch = subprocess.run(exerciser_argv(xenarm, model.endpoint, 100, 5, "--expect-read-only",
+                                             "--verify-image", str(other)), capture_output=True, text=True,
+                              timeout=120)
+    assert mismatch.returncode == 1 and "differs from the image file" in mismatch.stdout, mismatch.stdout
     # The same run without --expect-read-only must fail: its writes are refused.
     wrong = subprocess.run(exerciser_argv(xenarm, model.endpoint, 50, 5), capture_output=True, text=True,
                            timeout=120)
@@ -86,3 +93,20 @@ def test_sigterm_stops_the_model_cleanly(xenarm, tmp_path):
     model = DiskModel(xenarm, tmp_path, 1 << 20).start()
     assert model.stop() == 0
     assert "requests=0" in model.log_text()
+
+
+def test_a_tcp_port_in_use_is_one_line_naming_the_endpoint(xenarm, tmp_path):
+    import socket
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        run = subprocess.run([xenarm, "device", "disk", "--name", "d0", "--endpoint", f"tcp://127.0.0.1:{port}",
+                              "--image", str(tmp_path / "d.img"), "--size", "4096", "--create"],
+                             capture_output=True, text=True, timeout=30)
+    finally:
+        taken.close()
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"tcp://127.0.0.1:{port}" in lines[0] and "in use" in lines[0], run.stderr

@@ -64,14 +64,15 @@ def test_status_shows_every_process_ready_with_its_counters(xenarm, repo, tmp_pa
 
 
 def test_a_disk_model_killed_mid_workload_is_restarted_and_the_workload_still_passes(xenarm, repo, tmp_path, launches):
-    launch = start(xenarm, repo, tmp_path, launches)
+    launch = start(xenarm, repo, tmp_path, launches, **{"requests: 3000": "requests: 5000"})
     launch.wait_ready("disk0", "exercise")
-    # Mid-workload: the client has been served for a while and is far from done.
-    wait_until(lambda: launch.process_state("disk0")["counters"].get("requests", 0) >= 100, what="100 requests")
+    # Mid-workload: the client has been served (first metrics report) and is far from done.
+    wait_until(lambda: launch.process_state("disk0")["counters"].get("requests", 0) >= 1, what="first requests")
     victim = launch.process_state("disk0")["pid"]
     # Freeze it first so a request is certainly in flight and unanswered when it dies (the client's per-request
     # timeout is 500 ms), then kill -9.
     launch.cli("kill", "disk0", "--signal", "STOP")
+    assert launch.process_state("exercise")["state"] == "ready", "the workload ended before the kill"
     time.sleep(1.0)
     os.kill(victim, signal.SIGKILL)
     wait_until(lambda: launch.process_state("disk0")["restarts"] == 1
@@ -158,3 +159,37 @@ def test_sigterm_to_the_launcher_stops_everything_and_exits_143(xenarm, repo, tm
     stops = [who for _, who, what in launch.events() if what.startswith("stopped (")]
     assert stops == ["exercise", "disk0"]
     assert not any(pid_is_running(p["pid"]) for p in state["processes"])
+
+
+def test_a_closed_output_pipe_does_not_stop_the_launcher(xenarm, repo, tmp_path):
+    topology = copy_topology(repo, TOPOLOGY, tmp_path, **{"requests: 3000": "requests: 300"})
+    process = subprocess.Popen([xenarm, "launch", str(topology), "--run-dir", str(tmp_path / "run")],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process.stdout.close()  # as `xenarm launch ... | head -1` would, before the launcher prints anything else
+    assert process.wait(90) == 0
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert {p["name"]: p["state"] for p in state["processes"]} == {"disk0": "stopped", "exercise": "exited"}
+
+
+def test_ctrl_c_reaches_only_the_launcher_which_stops_everything_in_order(xenarm, repo, tmp_path):
+    topology = copy_topology(repo, TOPOLOGY, tmp_path, **{"requests: 3000": "requests: 200000"})
+    run = tmp_path / "run"
+    out = open(tmp_path / "out.txt", "w")
+    # Its own session and group, as a shell's foreground job: Ctrl-C is SIGINT to the whole group.
+    process = subprocess.Popen([xenarm, "launch", str(topology), "--run-dir", str(run)], stdout=out,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        launch = Launch.__new__(Launch)
+        launch.run, launch.output, launch.output_path = run, out, tmp_path / "out.txt"
+        state = launch.wait_ready("disk0", "exercise")
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(15) == 128 + signal.SIGINT
+        events = [(who, what) for _, who, what in launch.events()]
+        assert ("launcher", "got INT: stopping") in events
+        assert [e for e in events if e[0] != "launcher" and e[1].startswith(("stopped", "exited"))] == [
+            ("exercise", "stopped (exit 0)"), ("disk0", "stopped (exit 0)")], events
+        assert not any(pid_is_running(p["pid"]) for p in state["processes"])
+    finally:
+        if process.poll() is None:
+            process.kill()
+        out.close()

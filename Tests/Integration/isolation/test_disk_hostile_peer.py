@@ -63,6 +63,18 @@ def test_hostile_frames_get_error_replies_while_a_good_client_is_served(xenarm, 
             kind, code, *_ = parse_reply(receive(hostile))
             assert (kind, code) == ("error", expected), description
 
+        # Well-formed requests with hostile values get a disk status, never a crash: a FLUSH whose (ignored)
+        # sector field is huge once made the model overflow computing a byte offset.
+        for request_id, payload, status in [
+                (20, struct.pack("<QQIB3xII", 20, (1 << 64) - 1, 0, 2, 0, 0), 0),      # FLUSH, sector 2^64-1
+                (21, struct.pack("<QQIB3xII", 21, (1 << 64) - 1, 1, 0, 0, 0), 1),      # READ past the end
+                (22, struct.pack("<QQIB3xII", 22, (1 << 55), 256, 3, 0, 0), 1),        # DISCARD far away
+                (23, struct.pack("<QQIB3xII", 23, 0, 2, 1, 512, 0) + bytes(512), 2),  # WRITE short data
+                (24, struct.pack("<QQIB3xII", 24, 0, 1, 9, 0, 0), 5)]:                # unknown op
+            hostile.send(frame(DISK_REQUEST, payload, sequence=request_id))
+            reply = parse_reply(receive(hostile))
+            assert reply[:3] == ("disk", status, request_id), reply
+
         # A flood of random garbage and mutated good frames, in batches so the replies can be drained.
         rng = random.Random(1)
         good = frame(DISK_REQUEST, disk_request(OP_READ, 9, 0, 1))

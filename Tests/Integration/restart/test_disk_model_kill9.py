@@ -33,19 +33,23 @@ def run_with_kills(xenarm, directory, seed, kills):
     retries = int(re.search(r"(\d+) retries", summary).group(1))
     assert retries >= kills, summary
     assert model.stop() == 0
-    return model, manifest
+    return model, manifest, output
 
 
 def test_kill9_mid_workload_then_restart_by_hand_loses_nothing(xenarm, tmp_path):
-    model, manifest = run_with_kills(xenarm, tmp_path, seed=11, kills=1)
+    model, manifest, _ = run_with_kills(xenarm, tmp_path, seed=11, kills=1)
     assert check_image_against_manifest(model.image, manifest) > 1000
 
 
 def test_the_image_after_restarts_is_byte_identical_to_an_undisturbed_run(xenarm, tmp_path):
-    killed, _ = run_with_kills(xenarm, tmp_path, seed=21, kills=3)
+    killed, _, output = run_with_kills(xenarm, tmp_path, seed=21, kills=3)
     calm = DiskModel(xenarm, tmp_path, SIZE, name="calm").start()
     run = subprocess.run(exerciser_argv(xenarm, calm.endpoint, 6000, 21), capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stdout
     assert calm.stop() == 0
-    assert killed.image.read_bytes() == calm.image.read_bytes()
+    a, b = killed.image.read_bytes(), calm.image.read_bytes()
+    if a != b:
+        first = next(i for i in range(min(len(a), len(b))) if a[i] != b[i]) if len(a) == len(b) else -1
+        raise AssertionError(f"images differ (sizes {len(a)}, {len(b)}), first at byte {first} "
+                             f"(sector {first // 512}); killed run said:\n{output}\ncalm run said:\n{run.stdout}")
