@@ -10,7 +10,7 @@ public final class CPU<Host: CPUHost> {
     /// The host; unowned because the host usually owns the CPU.
     public unowned let host: Host
     /// The system control coprocessor's registers.
-    public internal(set) var cp15 = CP15()
+    public var cp15 = CP15()   // settable by the host (the hypervisor installs TTBR/DACR/SCTLR.M); call flushTLB() after
 
     /// Interrupt request lines, driven by the host (level sensitive: stay raised until the host lowers them).
     public var irqLine: Bool { get { interruptLines & 1 != 0 } set { interruptLines = newValue ? interruptLines | 1 : interruptLines & ~1 } }

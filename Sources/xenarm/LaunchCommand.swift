@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Hypervisor
 import Launcher
 
 struct LaunchCommand: ParsableCommand {
@@ -37,6 +38,13 @@ struct LaunchCommand: ParsableCommand {
     func run() throws {
         let topology: Topology
         do { topology = try TopologySource.load(file) } catch { throw error }
+        // A kernel that cannot be loaded is the topology's fault: say so before anything starts (exit 2).
+        for spec in topology.domains {
+            do { try DomainBuilder.check(DomainConfig(spec: spec)) } catch {
+                FileHandle.standardError.write(Data("xenarm: \(file): \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         let directory = RunDirectory(path: runDirectory ?? RunDirectory.defaultPath(topologyName: topology.name))
         let plan = ProcessPlan(topology: topology, runDirectory: directory.path)
         if detach {

@@ -14,6 +14,8 @@ struct Xenarm: ParsableCommand {
             DeviceCommand.self,
             BenchCommand.self,
             CPUCommand.self,
+            HypervisorCommand.self,
+            BusEchoCommand.self,
         ]
     )
 }

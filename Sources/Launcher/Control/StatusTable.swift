@@ -26,6 +26,14 @@ public enum StatusTable {
             }
             text += cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
         }
+        if let domains = report.domains, !domains.isEmpty {
+            let width = max(6, domains.map(\.name.count).max() ?? 0)
+            text += "\n" + "DOMAIN".padding(toLength: width, withPad: " ", startingAt: 0) + "  ID  STATE\n"
+            for d in domains {
+                text += d.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                    + String(d.id).padding(toLength: 2, withPad: " ", startingAt: 0) + "  \(d.state)\n"
+            }
+        }
         return text
     }
 

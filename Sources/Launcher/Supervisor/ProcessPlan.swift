@@ -64,7 +64,8 @@ public struct ProcessPlan: Sendable, Equatable {
             let endpoint = EndpointSpec.ipc.address(name: name, runDirectory: runDirectory)
             list.append(PlannedProcess(
                 name: name, kind: "hypervisor", role: .hypervisor,
-                arguments: ["hypervisor"] + common(name, endpoint) + ["--topology", topology.sourcePath],
+                arguments: ["hypervisor"] + common(name, endpoint) + ["--topology", topology.sourcePath,
+                                                                     "--bus-secret", "\(runDirectory)/bus.secret"],
                 endpoint: endpoint,
                 // The hypervisor holds every guest's state: a restart would lose them, so it is never restarted.
                 restart: RestartPolicy(mode: .never, maxRestarts: 0, windowMilliseconds: 0,

@@ -11,6 +11,7 @@ import Glibc
 ///     RUN/logs/NAME.log    each child's stdout and stderr; RUN/logs/launcher.log for a detached launcher
 ///     RUN/state.json       the status table, rewritten on every change
 ///     RUN/launcher.lock    held (flock) by the running launcher: a second launch on the same dir is refused
+///     RUN/bus.secret       the hypervisor bus secret of this launch (0600; RunDirectory+BusSecret.swift)
 ///
 /// `/tmp/xenarm-UID/current` is a symlink to the newest launch's run dir; the CLI uses it when given no `--run-dir`.
 public struct RunDirectory: Sendable {
@@ -60,6 +61,7 @@ public struct RunDirectory: Sendable {
         guard access(path, W_OK) == 0, access(logs, W_OK) == 0 else {
             throw SupervisorError.runDirectory(path: path, detail: String(cString: strerror(errno)))
         }
+        try writeBusSecret()
     }
 
     /// Takes `RUN/launcher.lock` for the life of this process (the descriptor is never closed; the kernel drops the

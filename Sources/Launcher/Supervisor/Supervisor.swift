@@ -37,6 +37,8 @@ public final class Supervisor {
     private var stateDirty = false
     private var stateWrittenAt = 0
     private let signals: sigset_t
+    /// Guests as the hypervisor reported them (`domain` messages), in the order first seen.
+    private var domains: [DomainStatus] = []
 
     enum StopReason { case stopCommand, signal(Int32), workloadsEnded(success: Bool), failure(SupervisorError) }
 
@@ -53,7 +55,9 @@ public final class Supervisor {
 
     /// Prepares the run dir, binds the control socket, runs until the work is done, a `stop`, or a signal, then
     /// stops every process in reverse order. Returns the launch's exit status: 0 when every workload ended
-    /// successfully or `xenarm stop` asked; 1 when a workload failed; 128+N after signal N.
+    /// successfully and every domain powered off, or `xenarm stop` asked; 1 when a workload failed or a domain
+    /// ended any other way; 128+N after signal N. The work is done when every workload and, if the topology
+    /// has domains, the hypervisor (which exits once all its domains ended) have ended.
     /// Throws (before starting anything) when the run dir is unusable or another launcher holds it, and after
     /// stopping everything when a process never became ready.
     public func run() throws -> Int32 {
@@ -140,6 +144,9 @@ public final class Supervisor {
     }
 
     private func handleExit(_ p: SupervisedProcess, _ exit: RestartTracker.Exit, at now: Int) {
+        // A process that had reported ready has passed start-up even if the loop has not advanced past it yet
+        // (the hypervisor of a short-lived topology can end within one tick of its ready).
+        let wasReady = p.state == .ready
         p.pid = nil
         p.lastExit = exit
         p.readyDeadline = nil
@@ -174,7 +181,7 @@ public final class Supervisor {
                                                            log: runDirectory.log(of: p.name)))
             }
         }
-        if p.state == .exited && isInStartup(p) {
+        if p.state == .exited && !wasReady && isInStartup(p) {
             stopReason = .failure(.exitedDuringStartup(name: p.name, lastExit: exit.description,
                                                        log: runDirectory.log(of: p.name)))
         }
@@ -247,17 +254,36 @@ public final class Supervisor {
 
     private func checkWorkDone() {
         let workloads = processes.filter { $0.planned.role == .workload }
-        guard startupComplete, !workloads.isEmpty else { return }
-        let ended = workloads.allSatisfy { $0.state == .exited || $0.state == .givenUp }
-        guard ended else { return }
-        let failed = workloads.filter { $0.lastExit?.isSuccess != true }
-        if failed.isEmpty {
-            event("launcher", "all \(workloads.count) workloads ended successfully")
-        } else {
-            let list = failed.map { "\($0.name) (\($0.lastExit.map(String.init(describing:)) ?? "?"))" }
-            event("launcher", "workloads failed: \(list.joined(separator: ", "))")
+        let hypervisor = processes.first { $0.planned.role == .hypervisor }
+        guard startupComplete, !workloads.isEmpty || hypervisor != nil else { return }
+        func ended(_ p: SupervisedProcess) -> Bool { p.state == .exited || p.state == .givenUp }
+        guard workloads.allSatisfy(ended), hypervisor.map(ended) ?? true else { return }
+        // The hypervisor's last `domain` reports travel on the control socket: take what is queued before judging.
+        serviceControl(timeout: 0)
+        var success = true
+        if !workloads.isEmpty {
+            let failed = workloads.filter { $0.lastExit?.isSuccess != true }
+            if failed.isEmpty {
+                event("launcher", "all \(workloads.count) workloads ended successfully")
+            } else {
+                let list = failed.map { "\($0.name) (\($0.lastExit.map(String.init(describing:)) ?? "?"))" }
+                event("launcher", "workloads failed: \(list.joined(separator: ", "))")
+                success = false
+            }
         }
-        stopReason = .workloadsEnded(success: failed.isEmpty)
+        if let hypervisor {
+            let clean = hypervisor.lastExit?.isSuccess == true && !domains.isEmpty
+                && domains.allSatisfy { $0.state == "poweroff" }
+            let list = domains.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+            if clean {
+                event("launcher", "all \(domains.count) domains powered off")
+            } else {
+                event("launcher", "domains did not all power off: \(list.isEmpty ? "none reported" : list); "
+                      + "hypervisor \(hypervisor.lastExit.map(String.init(describing:)) ?? "?")")
+                success = false
+            }
+        }
+        stopReason = .workloadsEnded(success: success)
     }
 
     // MARK: Shutdown
@@ -374,6 +400,20 @@ public final class Supervisor {
                 spawn(p)
                 reply(peer, ControlReply(ok: true, message: "starting \(name)"))
             }
+        case let .domain(name, domain, id, state):
+            guard let p = processes.first(where: { $0.name == name }), p.planned.role == .hypervisor, p.isRunning else {
+                return
+            }
+            if let k = domains.firstIndex(where: { $0.name == domain }) {
+                domains[k].state = state
+            } else {
+                domains.append(DomainStatus(name: domain, id: id, state: state))
+            }
+            event(domain, state == "running" ? "domain \(id) running" : "domain \(id) ended: \(state)")
+            markDirty(now: true)
+        case let .console(name, domain, line):
+            guard let p = processes.first(where: { $0.name == name }), p.planned.role == .hypervisor else { return }
+            FileHandle.standardOutput.write(Data("[\(domain)] \(line)\n".utf8))
         case .stop:
             if stopReason == nil {
                 event("launcher", "stop requested")
@@ -419,7 +459,8 @@ public final class Supervisor {
                               restarts: p.restarts,
                               uptimeSeconds: p.isRunning ? p.startedAt.map { Double(now - $0) / 1000 } : nil,
                               lastExit: p.lastExit?.description, endpoint: p.planned.endpoint, counters: p.counters)
-            })
+            },
+            domains: domains.isEmpty ? nil : domains)
     }
 
     private func markDirty(now: Bool) {

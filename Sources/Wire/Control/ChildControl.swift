@@ -23,6 +23,8 @@ public final class ChildControl: Sendable {
     public let name: String
     public let controlEndpoint: String
     private let stopped = Atomic<Bool>(false)
+    /// Messages other threads asked to send (`post`), sent by the control thread in order.
+    private let outbox = Mutex<[ControlMessage]>([])
 
     private init(name: String, controlEndpoint: String) {
         self.name = name; self.controlEndpoint = controlEndpoint
@@ -71,6 +73,17 @@ public final class ChildControl: Sendable {
         return child
     }
 
+    /// Queues `message` for the launcher (from any thread); the control thread sends it within a poll interval.
+    public func post(_ message: ControlMessage) {
+        outbox.withLock { $0.append(message) }
+    }
+
+    /// Waits up to `milliseconds` for every posted message to be handed to the socket (before exiting).
+    public func flush(milliseconds: Int) {
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        while Date() < deadline && !outbox.withLock({ $0.isEmpty }) { usleep(5_000) }
+    }
+
     /// Stops reporting (the thread ends within a poll interval). The process itself keeps running.
     public func stop() { stopped.store(true, ordering: .relaxed) }
 
@@ -85,7 +98,10 @@ public final class ChildControl: Sendable {
                 FileHandle.standardError.write(Data("\(name): launcher \(launcher) is gone: exiting\n".utf8))
                 exit(1)
             }
-            let wait = max(0, min(100, Int(nextMetrics.timeIntervalSinceNow * 1000)))
+            for message in outbox.withLock({ q -> [ControlMessage] in defer { q.removeAll() }; return q }) {
+                socket.send([message.encoded()])
+            }
+            let wait = max(0, min(20, Int(nextMetrics.timeIntervalSinceNow * 1000)))
             if let frames = socket.receive(timeoutMilliseconds: wait), let last = frames.last,
                let message = try? ControlMessage(decoding: last), message == .shutdown, !shutdownCalled {
                 shutdownCalled = true

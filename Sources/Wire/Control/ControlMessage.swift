@@ -20,6 +20,11 @@ public enum ControlMessage: Sendable, Equatable {
     case restart(name: String)
     /// client → launcher: shut everything down in reverse order and exit.
     case stop
+    /// hypervisor → launcher: guest `domain` (id `id`) is in `state`: "running" when it starts, then its end
+    /// reason once ("poweroff", "reboot", "crash", "watchdog", "crashed: WHY").
+    case domain(name: String, domain: String, id: Int, state: String)
+    /// hypervisor → launcher: one line of guest `domain`'s console, shown by the launcher as `[DOMAIN] line`.
+    case console(name: String, domain: String, line: String)
 
     /// Control messages are small; a frame larger than this is refused before parsing.
     public static let maximumBytes = 64 * 1024
@@ -34,6 +39,8 @@ public enum ControlMessage: Sendable, Equatable {
         case .kill: return "kill"
         case .restart: return "restart"
         case .stop: return "stop"
+        case .domain: return "domain"
+        case .console: return "console"
         }
     }
 
@@ -45,6 +52,8 @@ public enum ControlMessage: Sendable, Equatable {
         case let .metrics(name, counters): raw.name = name; raw.counters = counters
         case let .kill(name, signal): raw.name = name; raw.signal = signal
         case let .restart(name): raw.name = name
+        case let .domain(name, domain, id, state): raw.name = name; raw.domain = domain; raw.domid = id; raw.state = state
+        case let .console(name, domain, line): raw.name = name; raw.domain = domain; raw.line = line
         case .shutdown, .status, .stop: break
         }
         let encoder = JSONEncoder()
@@ -78,6 +87,12 @@ public enum ControlMessage: Sendable, Equatable {
         case "kill": self = .kill(name: try need(raw.name, "name"), signal: raw.signal ?? "KILL")
         case "restart": self = .restart(name: try need(raw.name, "name"))
         case "stop": self = .stop
+        case "domain":
+            self = .domain(name: try need(raw.name, "name"), domain: try need(raw.domain, "domain"),
+                           id: try need(raw.domid, "domid"), state: try need(raw.state, "state"))
+        case "console":
+            self = .console(name: try need(raw.name, "name"), domain: try need(raw.domain, "domain"),
+                            line: try need(raw.line, "line"))
         default: throw ControlError.unknownType(String(raw.type.prefix(64)))
         }
     }
@@ -90,6 +105,10 @@ public enum ControlMessage: Sendable, Equatable {
         var endpoint: String?
         var counters: [String: Int64]?
         var signal: String?
+        var domain: String?
+        var domid: Int?
+        var state: String?
+        var line: String?
         init(type: String) { self.type = type }
     }
 

@@ -42,13 +42,24 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// Control frames the launcher could not decode (each also got an error reply and a log line).
     public var malformedControlMessages: Int64
     public var processes: [ProcessStatus]
+    /// The guests, as the hypervisor reported them; absent in a topology without domains.
+    public var domains: [DomainStatus]?
 
     public init(topology: String, runDirectory: String, launcherPid: Int32, uptimeSeconds: Double,
-                malformedControlMessages: Int64, processes: [ProcessStatus]) {
+                malformedControlMessages: Int64, processes: [ProcessStatus], domains: [DomainStatus]? = nil) {
         self.topology = topology; self.runDirectory = runDirectory; self.launcherPid = launcherPid
         self.uptimeSeconds = uptimeSeconds; self.malformedControlMessages = malformedControlMessages
-        self.processes = processes
+        self.processes = processes; self.domains = domains
     }
+}
+
+/// One guest in the status table.
+public struct DomainStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var id: Int
+    /// "running", then the end reason: "poweroff", "reboot", "crash", "crashed: WHY".
+    public var state: String
+    public init(name: String, id: Int, state: String) { self.name = name; self.id = id; self.state = state }
 }
 
 /// One row of the status table.

@@ -1,0 +1,95 @@
+/* The mini PV kernel's internal interfaces, one section per source file. */
+#ifndef GUEST_KERNEL_H
+#define GUEST_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "xen.h"
+
+#define NORETURN __attribute__((noreturn))
+#define ALIGNED(n) __attribute__((aligned(n)))
+
+/* boot / main.c */
+extern uint32_t kernel_domid;
+extern uint32_t kernel_ram_size;
+extern char kernel_cmdline[256];
+void NORETURN kernel_poweroff(int crashed);
+int kernel_hvm_param(uint32_t index, uint64_t *value); /* HVMOP_get_param for this domain; 0 or -errno */
+
+/* console.c: the single output path (console_io now, the console ring later). */
+void console_write(const char *s, size_t len);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void NORETURN panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* trap.c: what the assembly vector calls; returns the frame to resume with XENARM_PV_return. */
+struct xenarm_trap_frame *trap_dispatch(struct xenarm_trap_frame *frame, uint32_t kind);
+/* A kernel-mode access that may fault (probes): returns 0 and the value, or 1 with the fault recorded. */
+struct fault_record {
+    uint32_t kind, address, status, vmode;
+};
+int probe_read32(uint32_t address, uint32_t *value, struct fault_record *fault);
+int probe_write32(uint32_t address, uint32_t value, struct fault_record *fault);
+extern struct fault_record last_user_fault; /* the last fault that killed a user task */
+extern int user_fault_count;
+const char *trap_kind_name(uint32_t kind);
+
+/* entry.S */
+extern const struct xenarm_vectors trap_vectors;
+void NORETURN trap_resume(struct xenarm_trap_frame *frame);
+
+/* events.c: 2-level event channels over shared_info. */
+typedef void (*event_handler)(uint32_t port, void *arg);
+extern struct shared_info *shared_info_page;
+void events_init(void);
+int events_bind(uint32_t port, event_handler handler, void *arg); /* and unmask */
+void events_mask(uint32_t port);
+void events_unmask(uint32_t port);
+void events_poll(void);     /* run the handlers of every pending, unmasked port */
+int evtchn_bind_virq(uint32_t virq, uint32_t *port);
+int evtchn_alloc_unbound(domid_t remote, uint32_t *port);
+int evtchn_bind_interdomain(domid_t remote, uint32_t remote_port, uint32_t *port);
+int evtchn_send(uint32_t port);
+int evtchn_close(uint32_t port);
+void upcalls_mask(void);
+void upcalls_unmask(void);
+void kernel_block(void);    /* SCHEDOP_block, then run pending handlers */
+
+/* time.c: guest system time in ns (the virtual counter scaled by its frequency) and VIRQ_TIMER. */
+uint64_t time_now_ns(void);
+void time_init(void);
+void time_set_deadline(uint64_t deadline_ns); /* earliest wins until it fires */
+void ksleep_ns(uint64_t ns);
+extern volatile uint32_t timer_ticks;
+
+/* grant.c: v1 grant table in the frames at GUEST_GNTTAB_ADDR. */
+extern uint32_t grant_nr_frames;
+int grant_init(void);
+int grant_access(domid_t domid, uint32_t gfn, int readonly); /* returns the ref or a negative errno */
+int grant_end_access(uint32_t ref);
+
+/* mm.c: short-descriptor page tables installed with XENARM_PV_set_ttbr. */
+extern uint32_t user_window_start, user_window_end;
+void mm_init(void);
+int mm_map_page(uint32_t va, uint32_t pa, uint32_t domain, int writable); /* then tlb_flush */
+int mm_unmap_page(uint32_t va);
+int mm_install(void);                                                     /* set_ttbr + flush */
+uint32_t *mm_l1_table(void);
+
+/* task.c: applications in virtual user mode, their system calls and the scheduler. */
+typedef void (*user_entry)(const char *arg);
+int task_spawn(user_entry entry, const char *arg); /* returns pid or negative */
+void NORETURN task_run_all(void);                  /* runs until every task has exited, then returns to program */
+struct xenarm_trap_frame *task_syscall(struct xenarm_trap_frame *frame);
+struct xenarm_trap_frame *task_fault(struct xenarm_trap_frame *frame);
+struct xenarm_trap_frame *task_reschedule(struct xenarm_trap_frame *frame);
+void task_timer_tick(void);
+int task_last_fault(int pid, struct fault_record *out); /* 0 if task pid was killed by a fault */
+extern int task_exit_codes_sum;
+
+/* The program linked with the kernel (apps/<name>/kernel.c): runs in virtual kernel mode after boot.
+ * Returns the exit status: 0 = RESULT ok. It may spawn tasks and call task_run_all's successor
+ * program_after_tasks (called once every task has exited, if tasks were run). */
+int program_main(const char *cmdline);
+int program_after_tasks(void);
+
+#endif

@@ -1,0 +1,384 @@
+import Logging
+import Synchronization
+import Wire
+import XenABI
+
+/// The hypervisor bus (docs/hypervisor-bus.md): a ZeroMQ ROUTER in the hypervisor process through which Dom0
+/// processes authenticate, manage event channels of the domains they serve, notify them, copy through their
+/// grants, and receive notifications and lifecycle events.
+///
+/// **Admission.** A connection (a ROUTER peer) is unauthenticated until a `BusHello` carries the launch's
+/// secret and a process name of the policy. Until then every other request is refused (`ErrorReply`
+/// `unauthorized`) and counted; nothing is stored for such a peer, so a flood of strangers costs no memory.
+/// A new hello under a name that already has a session replaces it (a restarted backend): the old session's
+/// Dom0 ports are closed, which leaves their guest ends unbound toward Dom0, ready to be bound again.
+///
+/// **Authorization.** A session may act only for its policy domains and only on Dom0 ports it allocated or
+/// bound; anything else is `unauthorized`, counted, and changes nothing. Each request must carry a sequence
+/// above the session's last (a replayed frame is refused).
+///
+/// **Threading.** The ROUTER and the doorbell PULL belong to the thread that calls `run` (make the server there
+/// too). Other threads reach the bus only through `outbox` (see `BusOutbox`) and `counters` (atomics).
+/// `EventChannels` and `GrantCopy` have their own locking; the bus never holds a lock while calling them.
+public final class BusServer {
+    public let endpoint: String
+    public let counters = BusCounters()
+    /// Give this to `EventChannels.dom0Sink` and call its `domainEvent` on lifecycle changes.
+    public let outbox: BusOutbox
+
+    /// Dom0 ports one session may own. Backends need one or two each; the bound stops a hostile authenticated
+    /// process from taking all 4096 Dom0 ports from the others.
+    public static let maxPortsPerSession = 256
+
+    private struct Session {
+        let name: String
+        let domains: Set<DomID>
+        var lastSequence: UInt64
+        var ports: Set<EventChannelPort> = []
+    }
+
+    private let router: ZMQSocket
+    private let doorbell: ZMQSocket
+    private var poller = Poller()
+    private let secret: [UInt8]
+    private let policy: BusPolicy
+    private let channels: EventChannels
+    private let copier: GrantCopy
+    private var logger: Logger
+    private var sessions: [PeerID: Session] = [:]
+    private var sessionByName: [String: PeerID] = [:]
+    private var owner: [EventChannelPort: PeerID] = [:]
+    private var pushSequence: UInt64 = 0
+    private var writer = ByteWriter(capacity: 512)
+    private var lastLogged: [PeerID: ContinuousClock.Instant] = [:]
+
+    public init(context: ZMQContext, bind endpoint: String, secret: [UInt8], policy: BusPolicy,
+                channels: EventChannels, copier: GrantCopy,
+                logger: Logger = Logger(label: "xenarm.bus")) throws(WireError) {
+        precondition(secret.count == BusSecret.length, "a \(BusSecret.length)-byte secret")
+        router = try context.socket(.router)
+        try router.set(.routerMandatory(true))
+        try router.set(.linger(milliseconds: 0))
+        try router.set(.maxMessageSize(Int64(FrameHeader.transportLimit)))
+        try router.bind(endpoint)
+        self.endpoint = try router.lastEndpoint()
+        let inproc = "inproc://xenarm-bus-\(UInt64.random(in: 0 ... .max))"
+        doorbell = try context.socket(.pull)
+        try doorbell.bind(inproc)
+        outbox = try BusOutbox(context: context, endpoint: inproc)
+        self.secret = secret
+        self.policy = policy
+        self.channels = channels
+        self.copier = copier
+        self.logger = logger
+        self.logger[metadataKey: "endpoint"] = "\(self.endpoint)"
+        poller.add(router)
+        poller.add(doorbell)
+        channels.dom0Sink = outbox
+    }
+
+    deinit {
+        router.close()
+        doorbell.close()
+    }
+
+    /// Serves until `stop` is set (checked every `pollMilliseconds`) or the context is shut down.
+    public func run(until stop: StopSignal, pollMilliseconds: Int = 100) throws(WireError) {
+        while !stop.isStopped {
+            do {
+                try serve(timeoutMilliseconds: pollMilliseconds)
+            } catch .contextTerminated {
+                return
+            }
+        }
+    }
+
+    /// Waits up to `timeoutMilliseconds`, then handles every queued request and pending push.
+    public func serve(timeoutMilliseconds: Int) throws(WireError) {
+        let ready = try poller.poll(timeoutMilliseconds: timeoutMilliseconds)
+        if ready[1].contains(.readable) {
+            while try doorbell.tryReceive() != nil {}
+            deliverOutbox()
+        }
+        if ready[0].contains(.readable) {
+            var budget = 256  // then look at the outbox again: a request flood must not starve notifications
+            while budget > 0, let parts = try router.tryReceiveMultipart() {
+                handle(parts)
+                budget -= 1
+            }
+        }
+    }
+
+    // MARK: pushes
+
+    private func deliverOutbox() {
+        let (ports, events) = outbox.take()
+        for port in ports {
+            guard let peer = owner[port] else { continue }  // closed meanwhile, or its process is gone
+            push(BusEvent(port: port), to: peer)
+        }
+        for event in events {
+            for (peer, session) in sessions where session.domains.contains(DomID(event.domain)) {
+                push(event, to: peer)
+            }
+        }
+    }
+
+    private func push<M: WireMessage>(_ message: M, to peer: PeerID) {
+        pushSequence &+= 1
+        Frame.encode(message, sequence: pushSequence, into: &writer)
+        do {
+            try router.send(peer.bytes, more: true, dontWait: true)
+            try router.send(writer.bytes, dontWait: true)
+            counters.eventsPushed.bump()
+        } catch {
+            log(peer, "push \(M.kind) dropped: \(error)")
+        }
+    }
+
+    // MARK: requests
+
+    private func handle(_ parts: [[UInt8]]) {
+        counters.received.bump()
+        let peer = PeerID(parts[0])
+        guard parts.count == 2 else {
+            counters.malformed.bump()
+            reply(peer, sequence: 0, error: .malformed, "message of \(parts.count) parts, expected 2")
+            return
+        }
+        let frame = parts[1]
+        let header: FrameHeader
+        var payload: ByteReader
+        do throws(WireError) {
+            (header, payload) = try Frame.open(frame)
+            guard !header.flags.contains(.reply) else { throw WireError.malformed("a reply sent to the bus") }
+        } catch {
+            counters.malformed.bump()
+            log(peer, "bad frame: \(error)")
+            reply(peer, sequence: 0, error: ErrorReply.Code(for: error), error.description)
+            return
+        }
+        let sequence = header.sequence
+
+        guard var session = sessions[peer] else {
+            if header.kind == .busHello {
+                hello(peer, header, &payload)
+            } else {
+                counters.unauthenticated.bump()
+                log(peer, "\(header.kind) before hello")
+                reply(peer, sequence: sequence, error: .unauthorized, "authenticate with BusHello first")
+            }
+            return
+        }
+        guard sequence > session.lastSequence else {
+            counters.replayed.bump()
+            log(peer, "\(session.name): sequence \(sequence) not above \(session.lastSequence) (replay)")
+            reply(peer, sequence: sequence, error: .unauthorized, "replayed sequence \(sequence)")
+            return
+        }
+        session.lastSequence = sequence
+        sessions[peer] = session
+
+        do {
+            try dispatch(peer, header, &payload)
+        } catch {
+            counters.malformed.bump()
+            log(peer, "\(session.name): bad \(header.kind): \(error)")
+            reply(peer, sequence: sequence, error: ErrorReply.Code(for: error), error.description)
+        }
+    }
+
+    private func hello(_ peer: PeerID, _ header: FrameHeader, _ payload: inout ByteReader) {
+        let message: BusHello
+        do throws(WireError) {
+            guard header.kindVersion == BusHello.version else {
+                throw WireError.wrongVersion(kind: header.kind, got: header.kindVersion, expected: BusHello.version)
+            }
+            message = try BusHello(decoding: &payload)
+            try payload.expectEnd()
+        } catch {
+            counters.malformed.bump()
+            log(peer, "bad hello: \(error)")
+            reply(peer, sequence: header.sequence, error: ErrorReply.Code(for: error), error.description)
+            return
+        }
+        guard BusSecret.matches(message.secret, secret) else {
+            counters.unauthenticated.bump()
+            log(peer, "hello as \(message.name) with a wrong secret")
+            reply(peer, sequence: header.sequence, error: .unauthorized, "bad secret")
+            return
+        }
+        guard let domains = policy.domains(of: message.name) else {
+            counters.unauthenticated.bump()
+            log(peer, "hello as \(message.name), a name the topology does not give bus access")
+            reply(peer, sequence: header.sequence, error: .unauthorized, "unknown process name")
+            return
+        }
+        if let previous = sessionByName[message.name], previous != peer { endSession(previous) }
+        sessions[peer] = Session(name: message.name, domains: domains, lastSequence: header.sequence)
+        sessionByName[message.name] = peer
+        counters.sessions.bump()
+        logger.info("bus session opened", metadata: ["name": "\(message.name)", "peer": "\(peer)"])
+        send(BusWelcome(domains: domains.map(\.rawValue).sorted()), to: peer, sequence: header.sequence)
+    }
+
+    /// Drops a session and closes its Dom0 ports (their guest ends become unbound toward Dom0).
+    private func endSession(_ peer: PeerID) {
+        guard let session = sessions.removeValue(forKey: peer) else { return }
+        sessionByName[session.name] = nil
+        for port in session.ports {
+            owner[port] = nil
+            try? channels.close(in: .dom0, port: port)
+        }
+        logger.info("bus session replaced", metadata: ["name": "\(session.name)", "ports": "\(session.ports.count)"])
+    }
+
+    private func dispatch(_ peer: PeerID, _ header: FrameHeader, _ payload: inout ByteReader) throws(WireError) {
+        let sequence = header.sequence
+        let session = sessions[peer]!
+        func decode<M: WireMessage>(_: M.Type) throws(WireError) -> M {
+            guard header.kindVersion == M.version else {
+                throw WireError.wrongVersion(kind: header.kind, got: header.kindVersion, expected: M.version)
+            }
+            let m = try M(decoding: &payload)
+            try payload.expectEnd()
+            return m
+        }
+        func refuse(_ why: String) {
+            counters.unauthorized.bump()
+            log(peer, "\(session.name): \(why)")
+            reply(peer, sequence: sequence, error: .unauthorized, why)
+        }
+        func answer(_ body: () throws(EventChannelError) -> EventChannelPort) {
+            do throws(EventChannelError) {
+                send(BusResult(result: 0, value: try body()), to: peer, sequence: sequence)
+            } catch {
+                send(BusResult(result: -error.errno.rawValue), to: peer, sequence: sequence)
+            }
+        }
+
+        switch header.kind {
+        case .busAllocUnbound:
+            let m = try decode(BusAllocUnbound.self)
+            let guest = DomID(m.domain)
+            guard session.domains.contains(guest) else { return refuse("alloc_unbound for \(guest), not served") }
+            switch m.side {
+            case .guest:
+                answer { () throws(EventChannelError) in try channels.allocUnbound(in: guest, remote: .dom0) }
+            case .dom0:
+                guard session.ports.count < Self.maxPortsPerSession else {
+                    return send(BusResult(result: -XenErrno.ENOSPC.rawValue), to: peer, sequence: sequence)
+                }
+                answer { () throws(EventChannelError) in
+                    let port = try channels.allocUnbound(in: .dom0, remote: guest)
+                    own(port, peer)
+                    return port
+                }
+            }
+        case .busBindInterdomain:
+            let m = try decode(BusBindInterdomain.self)
+            let guest = DomID(m.domain)
+            guard session.domains.contains(guest) else { return refuse("bind to \(guest), not served") }
+            guard session.ports.count < Self.maxPortsPerSession else {
+                return send(BusResult(result: -XenErrno.ENOSPC.rawValue), to: peer, sequence: sequence)
+            }
+            answer { () throws(EventChannelError) in
+                let port = try channels.bindInterdomain(in: .dom0, remote: guest, remotePort: m.remotePort)
+                own(port, peer)
+                return port
+            }
+        case .busNotify:
+            let m = try decode(BusNotify.self)
+            guard owner[m.port] == peer else { return refuse("notify on Dom0 port \(m.port), not its own") }
+            counters.notifications.bump()
+            answer { () throws(EventChannelError) in try channels.send(from: .dom0, port: m.port); return 0 }
+        case .busClose:
+            let m = try decode(BusClose.self)
+            guard owner[m.port] == peer else { return refuse("close of Dom0 port \(m.port), not its own") }
+            owner[m.port] = nil
+            sessions[peer]?.ports.remove(m.port)
+            answer { () throws(EventChannelError) in try channels.close(in: .dom0, port: m.port); return 0 }
+        case .busGrantCopy:
+            let m = try decode(BusGrantCopy.self)
+            send(grantCopy(m, session, peer), to: peer, sequence: sequence)
+        case .busStatsRequest:
+            _ = try decode(BusStatsRequest.self)
+            send(counters.snapshot(), to: peer, sequence: sequence)
+        case .busHello:
+            refuse("already authenticated")
+        default:
+            throw WireError.unknownKind(header.kind)
+        }
+    }
+
+    private func own(_ port: EventChannelPort, _ peer: PeerID) {
+        owner[port] = peer
+        sessions[peer]?.ports.insert(port)
+    }
+
+    private func grantCopy(_ m: BusGrantCopy, _ session: Session, _ peer: PeerID) -> BusGrantCopyResult {
+        var outcomes: [BusGrantCopyResult.Outcome] = []
+        outcomes.reserveCapacity(m.ops.count)
+        for op in m.ops {
+            let guest = DomID(op.domain)
+            guard session.domains.contains(guest) else {
+                counters.unauthorized.bump()
+                counters.copiesRefused.bump()
+                log(peer, "\(session.name): grant copy from \(guest), not served")
+                outcomes.append(.init(status: GrantStatus.permissionDenied.rawValue))
+                continue
+            }
+            switch op.direction {
+            case .read:
+                switch copier.read(granter: guest, ref: op.ref, offset: Int(op.offset), length: Int(op.length), copier: .dom0) {
+                case let .success(data):
+                    counters.copiesDone.bump()
+                    outcomes.append(.init(status: GrantStatus.okay.rawValue, data: data))
+                case let .failure(error):
+                    counters.copiesRefused.bump()
+                    outcomes.append(.init(status: error.status.rawValue))
+                }
+            case .write:
+                if let error = copier.write(granter: guest, ref: op.ref, offset: Int(op.offset), bytes: op.data, copier: .dom0) {
+                    counters.copiesRefused.bump()
+                    outcomes.append(.init(status: error.status.rawValue))
+                } else {
+                    counters.copiesDone.bump()
+                    outcomes.append(.init(status: GrantStatus.okay.rawValue))
+                }
+            }
+        }
+        return BusGrantCopyResult(outcomes: outcomes)
+    }
+
+    // MARK: replies
+
+    private func send<M: WireMessage>(_ message: M, to peer: PeerID, sequence: UInt64) {
+        Frame.encode(message, sequence: sequence, flags: .reply, into: &writer)
+        transmit(peer)
+    }
+
+    private func reply(_ peer: PeerID, sequence: UInt64, error code: ErrorReply.Code, _ text: String) {
+        Frame.encode(ErrorReply(code: code, answering: sequence, text: text), sequence: sequence,
+                     flags: [.reply, .error], into: &writer)
+        transmit(peer)
+    }
+
+    private func transmit(_ peer: PeerID) {
+        do {
+            try router.send(peer.bytes, more: true, dontWait: true)
+            try router.send(writer.bytes, dontWait: true)
+        } catch {
+            log(peer, "reply dropped: \(error)")
+        }
+    }
+
+    /// At most one line per peer per second: a flood of bad frames must not become a flood of log lines.
+    private func log(_ peer: PeerID, _ message: String) {
+        let now = ContinuousClock.now
+        if let last = lastLogged[peer], now - last < .seconds(1) { return }
+        if lastLogged.count >= 4096 { lastLogged = lastLogged.filter { now - $0.value < .seconds(1) } }
+        lastLogged[peer] = now
+        logger.warning("\(message)", metadata: ["peer": "\(peer)"])
+    }
+}
