@@ -16,6 +16,7 @@ struct Xenarm: ParsableCommand {
             CPUCommand.self,
             HypervisorCommand.self,
             BusEchoCommand.self,
+            XenstoredCommand.self,
         ]
     )
 }

@@ -28,7 +28,8 @@ public struct ProcessPlan: Sendable, Equatable {
             let endpoint = xs.endpoint.address(name: name, runDirectory: runDirectory)
             list.append(PlannedProcess(
                 name: name, kind: "xenstored", role: .xenstored,
-                arguments: ["xenstored"] + common(name, endpoint) + ["--state", path("xenstored.state")],
+                arguments: ["xenstored"] + common(name, endpoint)
+                    + ["--socket", path("xenstored.sock"), "--state-dir", path("xenstored.state")],
                 endpoint: endpoint, restart: xs.restart))
         }
         for device in topology.devices {

@@ -24,6 +24,13 @@ public struct Poller {
         return items.count - 1
     }
 
+    /// Adds a plain file descriptor (a Unix socket, a pipe); returns its index in `poll`'s result.
+    @discardableResult
+    public mutating func add(fileDescriptor: Int32, events: PollEvents = .readable) -> Int {
+        items.append(zmq_pollitem_t(socket: nil, fd: fileDescriptor, events: events.rawValue, revents: 0))
+        return items.count - 1
+    }
+
     /// Waits up to `timeoutMilliseconds` (-1 = forever, 0 = just look) and returns, per added socket in
     /// order, the events that are ready (empty when none, and all empty on timeout).
     public mutating func poll(timeoutMilliseconds: Int) throws(WireError) -> [PollEvents] {
