@@ -1,0 +1,51 @@
+/*
+ * console-echo (console): drives the console ring both ways for the console tests (docs/console.md).
+ * Lines:
+ *   CONSOLE ring port=<p>               the backend bound the console port: output now goes through the ring
+ *   line <nnnnnn> <payload>             numbered output lines 1..lines (a test checks each appears exactly once)
+ *   LINES done count=<n>
+ *   echo: <text>                        for each of the `echo` input lines read from the ring
+ * Command line: lines=N (default 100), delay=US between lines (default 0), echo=K lines to read and echo back
+ * (default 0), wait=MS for the backend to bind (default 30000). RESULT ok when every step completed.
+ */
+#include "kernel.h"
+#include "fmt.h"
+
+static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
+{
+    char value[24];
+    uint32_t v;
+    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
+        return fallback;
+    return v;
+}
+
+int program_main(const char *cmdline)
+{
+    uint32_t lines = arg_u32(cmdline, "lines", 100), delay_us = arg_u32(cmdline, "delay", 0);
+    uint32_t echo = arg_u32(cmdline, "echo", 0), wait_ms = arg_u32(cmdline, "wait", 30000);
+    for (uint32_t waited = 0; !console_ring_connected(); waited++) {
+        if (waited >= wait_ms) {
+            kprintf("CONSOLE no-backend\n");
+            return 1;
+        }
+        ksleep_ns(1000000ull);
+    }
+    kprintf("CONSOLE ring port=%u\n", (unsigned)console_ring_port());
+    for (uint32_t i = 1; i <= lines; i++) {
+        kprintf("line %06u the quick brown fox jumps over the lazy dog %08x\n", (unsigned)i, (unsigned)(i * 2654435761u));
+        if (delay_us)
+            ksleep_ns((uint64_t)delay_us * 1000ull);
+    }
+    kprintf("LINES done count=%u\n", (unsigned)lines);
+    for (uint32_t k = 0; k < echo; k++) {
+        char line[200];
+        int n = console_read_line(line, sizeof line, 60000000000ull);
+        if (n < 0) {
+            kprintf("ECHO timeout after %u lines\n", (unsigned)k);
+            return 1;
+        }
+        kprintf("echo: %s\n", line);
+    }
+    return 0;
+}
