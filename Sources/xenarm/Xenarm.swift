@@ -17,6 +17,8 @@ struct Xenarm: ParsableCommand {
             HypervisorCommand.self,
             BusEchoCommand.self,
             XenstoredCommand.self,
+            BackendCommand.self,
+            ConsoleCommand.self,
         ]
     )
 }
