@@ -25,6 +25,7 @@ void NORETURN panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_ring_init(void);                  /* map the ring page, bind its port (boot, before mm_install) */
 int console_ring_connected(void);              /* the backend has bound the port (sticky) */
 uint32_t console_ring_port(void);
+void console_ring_scribble(uint32_t out_distance, uint32_t in_distance); /* tests: garbage indices */
 int console_ring_write(const char *s, size_t len); /* 0, or -1 when the ring is not in use */
 void console_ring_flush(uint64_t timeout_ns);  /* wait until the backend consumed all output */
 size_t console_ring_read(char *buf, size_t size);  /* input bytes available now */

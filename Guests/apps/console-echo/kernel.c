@@ -6,7 +6,9 @@
  *   LINES done count=<n>
  *   echo: <text>                        for each of the `echo` input lines read from the ring
  * Command line: lines=N (default 100), delay=US between lines (default 0), echo=K lines to read and echo back
- * (default 0), wait=MS for the backend to bind (default 30000). RESULT ok when every step completed.
+ * (default 0), wait=MS for the backend to bind (default 30000), garbage=1 to first write indices no honest guest
+ * writes (out_prod 100000 past out_cons, in_cons 5000 past in_prod; a hostile-guest test: the backend must clamp,
+ * count and carry on). RESULT ok when every step completed.
  */
 #include "kernel.h"
 #include "fmt.h"
@@ -32,6 +34,14 @@ int program_main(const char *cmdline)
         ksleep_ns(1000000ull);
     }
     kprintf("CONSOLE ring port=%u\n", (unsigned)console_ring_port());
+    if (arg_u32(cmdline, "garbage", 0)) {
+        console_ring_flush(2000000000ull);
+        console_ring_scribble(100000, 5000);
+        ksleep_ns(500000000ull); /* the backend sees the garbage, skips to out_prod and counts it */
+        char drain[64];
+        console_ring_read(drain, sizeof drain); /* our own in_cons is garbage too: the reader resets it */
+        kprintf("GARBAGE written\n");
+    }
     for (uint32_t i = 1; i <= lines; i++) {
         kprintf("line %06u the quick brown fox jumps over the lazy dog %08x\n", (unsigned)i, (unsigned)(i * 2654435761u));
         if (delay_us)

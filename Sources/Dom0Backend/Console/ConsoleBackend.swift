@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Wire
+import XenABI
 
 /// The console backend (`xenarm backend console`): Dom0's half of one domain's console (xenconsoled's job on
 /// Xen). It moves output from the guest's console ring to the terminal model's log (and attached users), and
@@ -103,7 +104,7 @@ public final class ConsoleBackend {
                 connectBus()
                 if localPort == nil { Thread.sleep(forTimeInterval: 0.2); continue }
             }
-            if terminal == nil || !anchorSynced {
+            if !domainEnded && (terminal == nil || !anchorSynced) {
                 guard syncTerminal() else { Thread.sleep(forTimeInterval: 0.2); continue }
             }
             step()
@@ -138,7 +139,7 @@ public final class ConsoleBackend {
             lastRingCheck = now
             pump()
         }
-        if terminal != nil, ContinuousClock.now - lastTerminalContact >= Self.heartbeat {
+        if !domainEnded, terminal != nil, ContinuousClock.now - lastTerminalContact >= Self.heartbeat {
             _ = syncTerminal()  // also re-announces us to a restarted model
         }
     }
@@ -191,7 +192,13 @@ public final class ConsoleBackend {
         do {
             let outcomes = try bus.grantCopy(ops)
             guard outcomes.count == ops.count, outcomes.allSatisfy({ $0.status == 0 }) else {
-                metrics.add(.copyErrors)
+                if outcomes.contains(where: { Int32($0.status) == Int32(GrantStatus.badDomain.rawValue) }) {
+                    // The domain is gone (its end event may still be on the way): nothing more to move.
+                    if !domainEnded { logger.info("domain \(domainID ?? 0) is gone: console closed") }
+                    domainEnded = true
+                } else {
+                    metrics.add(.copyErrors)
+                }
                 return nil
             }
             return outcomes.map(\.data)
