@@ -2,8 +2,10 @@
 under a temporary run dir, and read the terminal's log."""
 import pathlib
 import re
+import sys
 
-from launch_support import Launch
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "functional"))  # launch_support, from any folder
+from launch_support import Launch  # noqa: E402
 
 LINE = re.compile(rb"^line (\d{6}) the quick brown fox jumps over the lazy dog ([0-9a-f]{8})$")
 
@@ -33,7 +35,7 @@ def read_log(log: pathlib.Path) -> bytes:
 def numbered_lines(data: bytes) -> list[int]:
     """The numbers of the guest's `line NNNNNN ...` lines, in log order; fails on a damaged numbered line."""
     numbers = []
-    for raw in data.split(b"\n"):
+    for raw in data.split(b"\n")[:-1]:  # complete lines only: the log may be read mid-line
         if raw.startswith(b"line "):
             m = LINE.match(raw)
             assert m, f"damaged line in the log: {raw!r}"
