@@ -29,6 +29,12 @@ bench-wire: bootstrap
 	$(SWIFT_BUILD) --product xenarm
 	$(BIN) bench wire
 
+# The hypervisor benchmark (docs/benchmarks.md, "Hypervisor"): null hypercall and its reference, side by side.
+.PHONY: bench-hypercall
+bench-hypercall: bootstrap guests
+	$(SWIFT_BUILD) --product xenarm
+	$(BIN) hypervisor --name hypervisor --topology Topologies/bench-hypercall.yaml
+
 # Random ARM/Thumb instruction sequences against qemu-arm (Tests/Integration/cpu/randinsn.py).
 # N = programs of 100 blocks x 24 instructions; ISA = arm or thumb. Needs the release build (`make build`).
 N    ?= 10

@@ -82,3 +82,14 @@ def assemble(directory: pathlib.Path, name: str, source: str) -> str:
                              f"-Wl,-T,{script}", "-Wl,-N", "-o", str(elf), str(src)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return str(elf)
+
+
+def copy_shipped_topology(name: str, directory: pathlib.Path, **replace: str) -> pathlib.Path:
+    """Topologies/NAME copied into DIRECTORY with text replacements (each must occur)."""
+    text = (REPO / "Topologies" / name).read_text()
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    target = directory / name
+    target.write_text(text)
+    return target

@@ -164,6 +164,14 @@ final class RequestServerTests: XCTestCase {
         XCTAssertEqual(server.counters?.snapshot().otherRejects, 1)
     }
 
+    func testShuttingDownTheContextEndsTheServingLoop() throws {
+        let server = startDisk()
+        let start = ContinuousClock.now
+        context.shutdown()
+        XCTAssertTrue(server.waitUntilFinished(timeout: .now() + 2))
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
+    }
+
     func testClientTimesOutWhenNoServerAnswers() throws {
         let client = try RequestClient(context: context, connect: temporaryIPCEndpoint("nobody"),
                                        timeout: .milliseconds(50), attempts: 2)

@@ -19,11 +19,14 @@
 void probe_user_read(const char *arg);  /* user.c */
 void probe_user_write(const char *arg);
 void probe_user_exec(const char *arg);
+void probe_user_syscalls(const char *arg);
+void probe_user_hypercall(const char *arg);
 
 static int failures;
 static uint32_t targets[4];
 static int ntargets;
-static int user_pids[3];
+static int user_pids[4];
+static int syscall_pid;
 static uint32_t kernel_secret = 0x5ec2e7u;
 
 static const char *vmode_name(uint32_t v) { return v == XENARM_VMODE_USER ? "user" : "kernel"; }
@@ -110,19 +113,34 @@ int program_main(const char *cmdline)
         user_pids[1] = task_spawn(probe_user_write, arg);
         fmt_format(arg, sizeof arg, "0x%08x", (unsigned)&kprintf);
         user_pids[2] = task_spawn(probe_user_exec, arg);
+        user_pids[3] = task_spawn(probe_user_hypercall, "");
+        syscall_pid = task_spawn(probe_user_syscalls, "");
     }
     return 0;
 }
 
 int program_after_tasks(void)
 {
-    static const char *const names[3] = {"user-read-kernel", "user-write-kernel", "user-exec-kernel"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const names[4] = {"user-read-kernel", "user-write-kernel", "user-exec-kernel",
+                                         "app-hypercall"};
+    for (int i = 0; i < 4; i++) {
         if (user_pids[i] <= 0)
             continue;
         struct fault_record f;
         int faulted = task_last_fault(user_pids[i], &f) == 0;
-        report(names[i], i == 2 ? (uint32_t)&kprintf : (uint32_t)&kernel_secret, faulted, &f, 0);
+        uint32_t target = i == 2 ? (uint32_t)&kprintf : i == 3 ? 0 : (uint32_t)&kernel_secret;
+        report(names[i], target, faulted, &f, 0);
+    }
+    /* The exit statuses: 128 + kind for each killed prober, the syscall task's own failure count. */
+    int expected_sum = 0;
+    for (int i = 0; i < 4; i++) {
+        struct fault_record f;
+        if (user_pids[i] > 0 && task_last_fault(user_pids[i], &f) == 0)
+            expected_sum += 128 + (int)f.kind;
+    }
+    if (syscall_pid > 0 && task_exit_codes_sum != expected_sum) {
+        kprintf("PROBE user-syscalls result=wrong-errno failures=%d\n", task_exit_codes_sum - expected_sum);
+        failures++;
     }
     if (kernel_secret != 0x5ec2e7u) {
         kprintf("PROBE user-write-kernel result=corrupted value=0x%08x\n", (unsigned)kernel_secret);

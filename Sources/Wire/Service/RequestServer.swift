@@ -61,8 +61,8 @@ public final class RequestServer<Handler: RequestHandler> {
 
     /// Serves until `stop` is set (checked at least every `pollMilliseconds`) or the context is shut down.
     /// Blocks in a receive with a timeout rather than in zmq_poll: one libzmq call per request.
-    public func run(until stop: StopSignal, pollMilliseconds: Int32 = 100) throws(WireError) {
-        try socket.set(.receiveTimeout(milliseconds: pollMilliseconds))
+    public func run(until stop: StopSignal, pollMilliseconds: Int = 100) throws(WireError) {
+        try socket.set(.receiveTimeout(milliseconds: Int32(clamping: pollMilliseconds)))
         defer { try? socket.set(.receiveTimeout(milliseconds: -1)) }
         while !stop.isStopped {
             do {

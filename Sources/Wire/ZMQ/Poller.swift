@@ -35,6 +35,9 @@ public struct Poller {
     /// order, the events that are ready (empty when none, and all empty on timeout).
     public mutating func poll(timeoutMilliseconds: Int) throws(WireError) -> [PollEvents] {
         let count = Int32(items.count)
+        for socket in sockets {
+            precondition(!socket.isClosed, "a socket in a Poller was closed before the poll")
+        }
         while true {
             let rc = items.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, count, timeoutMilliseconds) }
             if rc >= 0 { break }

@@ -33,6 +33,11 @@ final class ServerThread: @unchecked Sendable {
         ready.wait()
     }
 
+    /// Waits until the serving loop has returned on its own (e.g. after a context shutdown).
+    func waitUntilFinished(timeout: DispatchTime) -> Bool {
+        finished.wait(timeout: timeout) == .success
+    }
+
     /// Stops the loop and waits until the server's socket is closed.
     func stop() {
         stopSignal.stop()
