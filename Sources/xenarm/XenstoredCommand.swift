@@ -27,17 +27,19 @@ struct XenstoredCommand: ParsableCommand {
     var stateDir: String
 
     func run() throws {
+        // Signals are caught before the socket exists: a client (or test) that sees the socket may send SIGTERM
+        // at once, and a SIGTERM between SIG_IGN and the dispatch source's start would be lost.
+        let stop = StopSignal()
+        installStopOnSignals(stop)
         let daemon: XenstoredProcess
         do {
             let context = try ZMQContext()
             daemon = try XenstoredProcess(
                 .init(name: process.name, endpoint: endpoint, socketPath: socket, stateDirectory: stateDir),
-                context: context)
+                context: context, stopSignal: stop)
         } catch {
             fatalStartError(process.name, error)
         }
-        let stop = daemon.stopSignal
-        installStopOnSignals(stop)
         do {
             try startChildControl(process, endpoint: daemon.endpoint, counters: daemon.counters, stop: stop)
             try daemon.run()

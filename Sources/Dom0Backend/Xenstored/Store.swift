@@ -48,7 +48,7 @@ public struct XenstoreTree: Sendable {
         let perms = XenstorePermissions.owned(by: 0)
         put("/", XenstoreNode(value: [], permissions: perms))
         for p in ["/local", "/local/domain", "/tool"] {
-            try? create(p, value: [], caller: .dom0, quota: XenstoreQuota())
+            _ = try? create(p, value: [], caller: .dom0, quota: XenstoreQuota())
         }
     }
 

@@ -40,7 +40,12 @@ public final class Xenstored {
             for (identity, watches) in saved.watches {
                 let id = connect(.zmq(routingID: identity))
                 connections[id]?.watches = watches
+                // Each restored watch fires once, as a new watch does: its owner may have missed changes while
+                // the daemon was down, and re-reads what it watches (delivered when it reconnects).
+                for w in watches { queueEvent(to: id, path: w.path, token: w.token) }
             }
+            outbox += pendingEvents
+            pendingEvents.removeAll()
         }
         if epoch & 0xFFF == 0 { epoch &+= 1 }  // an epoch whose id bits are 0 would make tx id 0 possible
         try stateDirectory.writeSnapshot(currentState())
@@ -86,6 +91,7 @@ public final class Xenstored {
     }
 
     public func connectionKind(_ id: Int) -> XenstoreConnectionKind? { connections[id]?.kind }
+    public func hasWatches(_ id: Int) -> Bool { !(connections[id]?.watches.isEmpty ?? true) }
     public var connectionCount: Int { connections.count }
 
     /// Makes queued journal records durable. Call before delivering `outbox`.

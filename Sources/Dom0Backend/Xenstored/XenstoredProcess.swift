@@ -57,7 +57,15 @@ public final class XenstoredProcess {
     private let listenFD: Int32
     private var clients: [Int32: SocketClient] = [:]
     private var clientByConnection: [Int: SocketClient] = [:]
+    /// Messages for ZeroMQ watchers that are not connected (yet): held and retried each round. Only clients
+    /// with watches get them held (their watches persist); others lose a reply they are not there to read.
+    private var held: [[UInt8]: [[UInt8]]] = [:]
+    /// Held messages per client before the oldest are dropped: a watcher that never comes back must not
+    /// grow the daemon without bound.
+    static let maximumHeldPerClient = 4096
     private var logger: Logger
+    /// One read buffer for every client (the loop is single-threaded): 64 KiB takes a pipelined burst at once.
+    private var readBuffer = [UInt8](repeating: 0, count: 65536)
     public var endpoint: String
 
     public init(_ configuration: Configuration, context: ZMQContext, stopSignal: StopSignal = StopSignal()) throws {
@@ -71,7 +79,9 @@ public final class XenstoredProcess {
         daemon = try Xenstored(quota: configuration.quota, stateDirectory: state)
         router = try context.socket(.router)
         try router.set(.maxMessageSize(Self.zmqMaximumFrame))
-        try router.set(.routerMandatory(false))
+        // Mandatory routing: a send to a routing id that is not connected fails at once instead of vanishing, so
+        // events for a watcher that has not reconnected yet (after our restart) can be held for it.
+        try router.set(.routerMandatory(true))
         try router.bind(configuration.endpoint)
         endpoint = (try? router.lastEndpoint()) ?? configuration.endpoint
         if let path = configuration.socketPath {
@@ -149,6 +159,7 @@ public final class XenstoredProcess {
             for (i, c) in order.enumerated() where ready[index + i].contains(.readable) { readClient(c) }
             try daemon.commit()
             deliver()
+            if !held.isEmpty { retryHeld() }
             for (i, c) in order.enumerated() where clients[c.fd] != nil {
                 if !ready[index + i].isEmpty || c.written < c.output.count { flush(c) }
             }
@@ -193,11 +204,10 @@ public final class XenstoredProcess {
     }
 
     private func readClient(_ c: SocketClient) {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let n = buffer.withUnsafeMutableBytes { read(c.fd, $0.baseAddress, $0.count) }
+        let n = readBuffer.withUnsafeMutableBytes { read(c.fd, $0.baseAddress, $0.count) }
         if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { return drop(c) }
         guard n > 0 else { return }
-        c.input += buffer[0 ..< n]
+        c.input += readBuffer[0 ..< n]
         var at = 0
         while c.input.count - at >= XsHeader.size, !c.closeAfterFlush {
             let header = XsHeader(bytes: c.input[at ..< at + XsHeader.size])!
@@ -254,6 +264,28 @@ public final class XenstoredProcess {
 
     // MARK: delivery
 
+    /// Sends one frame to a ZeroMQ client; false when it is not connected.
+    private func sendZMQ(_ identity: [UInt8], _ frame: [UInt8]) -> Bool {
+        do {
+            try router.send(identity, more: true, dontWait: true)
+        } catch {
+            return false  // unreachable (not connected) or its queue is full: nothing was sent
+        }
+        _ = try? router.send(frame, dontWait: true)
+        return true
+    }
+
+    private func retryHeld() {
+        for (identity, queue) in held {
+            var sent = 0
+            for frame in queue {
+                guard sendZMQ(identity, frame) else { break }
+                sent += 1
+            }
+            held[identity] = sent == queue.count ? nil : Array(queue.dropFirst(sent))
+        }
+    }
+
     /// Sends every queued reply and event: ZeroMQ at once (a peer that is gone or full loses it), socket
     /// clients into their buffers (a client that stops reading past the limit is dropped).
     private func deliver() {
@@ -265,8 +297,13 @@ public final class XenstoredProcess {
             switch kind {
             case let .zmq(identity):
                 touchedZMQ.insert(connection)
-                _ = try? router.send(identity, more: true, dontWait: true)
-                _ = try? router.send(message.encoded(), dontWait: true)
+                let frame = message.encoded()
+                if held[identity] != nil || !sendZMQ(identity, frame), daemon.hasWatches(connection) {
+                    var queue = held[identity] ?? []
+                    if queue.count >= Self.maximumHeldPerClient { queue.removeFirst() }
+                    queue.append(frame)
+                    held[identity] = queue
+                }
             case .socket:
                 guard let c = clientByConnection[connection] else { continue }
                 if c.queuedMessages >= configuration.quota.maximumQueuedMessages {
