@@ -79,3 +79,44 @@ def test_a_guest_writing_garbage_ring_indices_is_counted_and_its_console_carries
     backend = (tmp_path / "run" / "logs" / "cons0.log").read_text()
     assert "out_prod - out_cons = 100000 > 2048" in backend
     assert "ring_errors=1 " in backend or "ring_errors=1\n" in backend, backend[-400:]
+
+
+def test_on_a_tty_xenarm_console_sends_keys_raw_and_ctrl_close_bracket_detaches(xenarm, repo, tmp_path, launches):
+    import os
+    import pty
+    import select
+
+    launch, log = launch_console(xenarm, repo, tmp_path, "lines=2 echo=1")
+    launches.append(launch)
+    wait_until(lambda: b"LINES done" in read_log(log), timeout=60, what="the guest's output")
+    master, slave = pty.openpty()
+    console = subprocess.Popen([xenarm, "console", "echo", "--run-dir", str(tmp_path / "run")],
+                               stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker, timeout=30):
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+        return marker in seen
+
+    try:
+        assert read_until(b"Ctrl-] detaches"), seen
+        # Raw mode: Enter arrives as "\r" (no line discipline translating it), which ends the guest's line.
+        os.write(master, b"typed on a tty\r")
+        assert read_until(b"echo: typed on a tty"), seen
+        os.write(master, b"\x1d")
+        assert console.wait(10) == 0
+        assert read_until(b"[detached]", timeout=2), seen
+    finally:
+        if console.poll() is None:
+            console.kill()
+        os.close(master)
+    assert launch.wait(60) == 0, launch.text()
