@@ -10,7 +10,8 @@ import Foundation
 /// `ringIndex + (currentLogLength - logLength)`.
 ///
 /// The order of a chunk is: read `[out_cons, out_prod)` → `TerminalLoggedOutput` → reply (new log length) →
-/// save the anchor → publish `out_cons`. A kill anywhere in that order is repaired on restart:
+/// publish `out_cons` → save the anchor (as every anchor stays valid, a kill between the last two leaves an older
+/// but still correct one). A kill anywhere in that order is repaired on restart:
 /// - before the model logged the chunk: the log did not grow; the chunk is read again from `out_cons` and sent.
 /// - after the model logged it, before `out_cons` was published: the log is longer than the anchor says; the
 ///   restarted backend skips exactly that many bytes (publishing `out_cons` past them) instead of resending.
