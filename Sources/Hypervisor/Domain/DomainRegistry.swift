@@ -16,6 +16,12 @@ public final class DomainRegistry: DomainDirectory, @unchecked Sendable {
 
     public func memory(of domain: DomID) -> MemoryBlock? { self.domain(domain)?.memory }
 
+    public func magicPage(of domain: DomID, frame gfn: UInt64) -> UnsafeMutableRawPointer? {
+        let first = UInt64(GuestMemoryLayout.magicBase >> 12)
+        guard let d = self.domain(domain), gfn >= first, gfn - first < UInt64(d.magicPages.count) else { return nil }
+        return d.magicPages[Int(gfn - first)]
+    }
+
     public func exists(_ domain: DomID) -> Bool {
         guard let d = self.domain(domain) else { return false }
         return !d.state.hasEnded

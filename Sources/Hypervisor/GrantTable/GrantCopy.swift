@@ -48,6 +48,8 @@ public struct GrantCopy: Sendable {
     }
 
     private func frame(_ gfn: UInt64, of domain: DomID, ram: MemoryBlock) throws(GrantError) -> UnsafeMutableRawPointer {
+        // The console and xenstore rings live in magic pages outside RAM; reserved grants 0 and 1 name them.
+        if let magic = tables.directory.magicPage(of: domain, frame: gfn) { return magic }
         let first = UInt64(GuestMemoryLayout.ramBase) / UInt64(GuestMemoryLayout.pageSize)
         guard gfn >= first, gfn - first <= UInt64(UInt32.max),
               let host = ram.frame(UInt32(gfn - first)) else { throw .frameOutsideRAM(domain: domain, frame: gfn) }

@@ -19,6 +19,13 @@ public protocol DomainDirectory: AnyObject {
     func exists(_ domain: DomID) -> Bool
     /// An event became pending for `domain`: wake its vCPU if blocked and deliver the upcall if unmasked.
     func kick(_ domain: DomID)
+    /// The host page of `domain`'s magic frame `gfn` (console ring, xenstore ring: what reserved grants 0 and 1
+    /// name), nil for any other frame.
+    func magicPage(of domain: DomID, frame gfn: UInt64) -> UnsafeMutableRawPointer?
+}
+
+extension DomainDirectory {
+    public func magicPage(of domain: DomID, frame gfn: UInt64) -> UnsafeMutableRawPointer? { nil }
 }
 
 /// One hypercall as the dispatcher hands it to a family: the caller, its argument registers (r0–r4) and
