@@ -7,6 +7,8 @@
  * function changes. */
 void console_write(const char *s, size_t len)
 {
+    if (console_ring_write(s, len) == 0)
+        return;
     while (len > 0) {
         long n = HYPERVISOR_console_io(CONSOLEIO_write, (int)len, s);
         if (n < 0)

@@ -21,6 +21,16 @@ void console_write(const char *s, size_t len);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void NORETURN panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* consfront.c: the console ring frontend (docs/console.md). console_write uses it once the backend bound the port. */
+void console_ring_init(void);                  /* map the ring page, bind its port (boot, before mm_install) */
+int console_ring_connected(void);              /* the backend has bound the port (sticky) */
+uint32_t console_ring_port(void);
+void console_ring_scribble(uint32_t out_distance, uint32_t in_distance); /* tests: garbage indices */
+int console_ring_write(const char *s, size_t len); /* 0, or -1 when the ring is not in use */
+void console_ring_flush(uint64_t timeout_ns);  /* wait until the backend consumed all output */
+size_t console_ring_read(char *buf, size_t size);  /* input bytes available now */
+int console_read_line(char *buf, size_t size, uint64_t timeout_ns); /* length, or -ETIMEDOUT */
+
 /* trap.c: what the assembly vector calls; returns the frame to resume with XENARM_PV_return. */
 struct xenarm_trap_frame *trap_dispatch(struct xenarm_trap_frame *frame, uint32_t kind);
 /* A kernel-mode access that may fault (probes): returns 0 and the value, or 1 with the fault recorded. */

@@ -11,6 +11,7 @@ static uint8_t kernel_stack[16384] ALIGNED(8);
 void kernel_poweroff(int crashed)
 {
     struct sched_shutdown s = {.reason = crashed ? SHUTDOWN_crash : SHUTDOWN_poweroff};
+    console_ring_flush(2000000000ull); /* the backend takes the last lines before the domain goes */
     for (;;)
         HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
 }
@@ -47,6 +48,7 @@ void kernel_boot(uint32_t domid, uint32_t ram_size, const char *cmdline)
     mm_init(); /* the table is built first: shared_info and grant frames get entries in it */
     events_init();
     time_init();
+    console_ring_init();
     rc = mm_install();
     if (rc != 0)
         panic("set_ttbr = %ld", rc);

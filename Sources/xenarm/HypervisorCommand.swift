@@ -79,6 +79,10 @@ struct HypervisorCommand: ParsableCommand {
                     Foundation.exit(0)
                 })
         } catch { fatalStartError(process.name, error) }
+        for spec in topo.domains where spec.vcpus > 1 {
+            // Secondary vCPUs would need VCPUOP_initialise (docs/guest-abi.md): say so rather than pretend.
+            Hypervisor.printLine("\(process.name): domain \(spec.name): vcpus: \(spec.vcpus) requested, vCPU 0 only runs")
+        }
         for d in domains {
             Hypervisor.printLine("\(process.name): domain \(d.name) (id \(d.id.rawValue)) built: \(d.memory.size >> 20) MiB")
             box.control?.post(.domain(name: process.name, domain: d.name, id: Int(d.id.rawValue), state: "running"))

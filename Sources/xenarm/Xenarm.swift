@@ -18,6 +18,8 @@ struct Xenarm: ParsableCommand {
             BusEchoCommand.self,
             DecodeCommand.self,
             XenstoredCommand.self,
+            BackendCommand.self,
+            ConsoleCommand.self,
         ]
     )
 }

@@ -57,6 +57,14 @@ public final class TerminalLog {
         syncIfDue()
     }
 
+    /// The file's length now (what every process that ever appended to it wrote): the durable position a console
+    /// backend resumes from (`TerminalLogPosition`). 0 if it cannot be read.
+    public var fileLength: UInt64 {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return 0 }
+        return UInt64(st.st_size)
+    }
+
     /// Runs the periodic fsync if one is due (also called from the serving loop when idle).
     public func syncIfDue() {
         guard dirty, ContinuousClock.now - lastSync >= syncInterval else { return }

@@ -51,7 +51,8 @@ public struct TerminalModel: RequestHandler {
 
     public var acceptedKinds: [MessageKind: UInt16] {
         [TerminalOutput.kind: TerminalOutput.version, TerminalInput.kind: TerminalInput.version,
-         TerminalAttach.kind: TerminalAttach.version, TerminalDetach.kind: TerminalDetach.version]
+         TerminalAttach.kind: TerminalAttach.version, TerminalDetach.kind: TerminalDetach.version,
+         TerminalLoggedOutput.kind: TerminalLoggedOutput.version]
     }
 
     public var attachedUsers: Int { domains.values.reduce(0) { $0 + $1.users.count } }
@@ -60,6 +61,12 @@ public struct TerminalModel: RequestHandler {
         switch request.header.kind {
         case TerminalOutput.kind:
             try output(try request.decode(TerminalOutput.self), from: request.peer)
+        case TerminalLoggedOutput.kind:
+            // The console backend's acknowledged output (Wire/Messages/TerminalLogged.swift): logged as output, then
+            // answered with the log's length so the backend can resume after either side restarts.
+            let logged = try request.decode(TerminalLoggedOutput.self)
+            try output(TerminalOutput(domain: logged.domain, bytes: logged.bytes), from: request.peer)
+            reply.send(TerminalLogPosition(domain: logged.domain, length: log.fileLength))
         case TerminalInput.kind:
             try input(try request.decode(TerminalInput.self), from: request.peer)
         case TerminalAttach.kind:

@@ -1,4 +1,5 @@
 import ARMCore
+import Synchronization
 import XenABI
 
 /// One guest: its block of machine memory, its software stage 2 (`physmap`), its vCPUs, the hypervisor-owned
@@ -30,6 +31,8 @@ public final class Domain: @unchecked Sendable {
 
     private let lock = Lock()
     private var currentState: DomainState = .running
+    /// `state.hasEnded` without the lock: vCPUs test it after every hypercall.
+    private let endedFlag = Atomic<Bool>(false)
     /// Guest frame numbers where shared_info and each grant frame are mapped (nil: not mapped).
     var sharedInfoGFN: UInt32?
     var grantFrameGFNs: [UInt32?]
@@ -70,6 +73,9 @@ public final class Domain: @unchecked Sendable {
 
     public var state: DomainState { lock.withLock { currentState } }
 
+    /// True once the domain has ended (cheap: no lock).
+    public var hasEnded: Bool { endedFlag.load(ordering: .acquiring) }
+
     /// Ends the domain with `state` (a shutdown or a crash). Only the first end counts: returns false if the
     /// domain had already ended.
     @discardableResult
@@ -77,6 +83,7 @@ public final class Domain: @unchecked Sendable {
         lock.withLock {
             guard !currentState.hasEnded else { return false }
             currentState = state
+            endedFlag.store(true, ordering: .releasing)
             return true
         }
     }

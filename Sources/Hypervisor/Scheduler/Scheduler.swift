@@ -28,6 +28,13 @@ public final class Scheduler: @unchecked Sendable {
     private var usage: [DomID: UInt64] = [:]
     private var windowStart: UInt64 = 0
     private var started = false
+    /// pCPU threads waiting for work: only they need a signal when something becomes runnable. (Signalling
+    /// after every slice makes every waiter contend for the lock; on a loaded host a woken thread preempted
+    /// while holding it stalls the running pCPUs.)
+    private var idle = 0
+    /// Set once every vCPU has ended; `waitUntilAllEnded` waits on its own condition.
+    private var allEnded = false
+    private let ended = NSCondition()
     /// Called (outside the lock) when a vCPU's timer deadline passes.
     var onTimer: ((VCPU) -> Void)?
     /// True if an event waits for the domain (pending in shared_info or raised and not yet delivered).
@@ -59,8 +66,13 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Blocks the caller until every vCPU has ended.
     func waitUntilAllEnded() {
-        condition.lock(); defer { condition.unlock() }
-        while !vcpus.allSatisfy({ $0.runState == .ended }) { condition.wait() }
+        ended.lock(); defer { ended.unlock() }
+        while !allEnded { ended.wait() }
+    }
+
+    /// Wakes the pCPU threads waiting for work, if any (call with the lock held).
+    private func wakeIdle() {
+        if idle > 0 { condition.broadcast() }
     }
 
     /// An event became pending for `domain`: wake its blocked vCPUs (a poller only if one of its ports is pending).
@@ -69,20 +81,20 @@ public final class Scheduler: @unchecked Sendable {
         // A poller wakes on any event of its domain too: raised ports reach shared_info only on the vCPU's
         // thread, so which port it was is known after the wake-up (poll returns; the guest checks its ports).
         for v in vcpus where v.domain === domain && v.runState == .blocked { wake(v) }
-        condition.broadcast()
+        wakeIdle()
     }
 
     func setTimer(_ vcpu: VCPU, deadline: UInt64?) {
         condition.lock(); defer { condition.unlock() }
         vcpu.timerDeadline = deadline
-        condition.broadcast()
+        wakeIdle()
     }
 
     /// The domain ended: its vCPUs that are not running end now (a running one ends after its slice).
     func domainEnded(_ domain: Domain) {
         condition.lock(); defer { condition.unlock() }
         for v in vcpus where v.domain === domain && v.runState != .running { v.runState = .ended }
-        condition.broadcast()
+        wakeIdle()
     }
 
     /// Host nanoseconds each domain has run in the current cap window (for tests and metrics).
@@ -126,6 +138,10 @@ public final class Scheduler: @unchecked Sendable {
             if vcpus.allSatisfy({ $0.runState == .ended }) {
                 condition.broadcast()
                 condition.unlock()
+                ended.lock()
+                allEnded = true
+                ended.broadcast()
+                ended.unlock()
                 return
             }
             let now = clock.now()
@@ -139,7 +155,7 @@ public final class Scheduler: @unchecked Sendable {
                 if v.runState == .blocked, let w = v.wakeDeadline, w <= now { wake(v) }
             }
             if !fired.isEmpty {
-                condition.broadcast()
+                wakeIdle()
                 condition.unlock()
                 for v in fired { onTimer?(v) }
                 condition.lock()
@@ -155,7 +171,7 @@ public final class Scheduler: @unchecked Sendable {
                     if used > allowed { carried[v.domain.id] = min(used - allowed, allowed) }
                 }
                 usage = carried
-                condition.broadcast()
+                wakeIdle()
             }
             let candidates = vcpus.filter { $0.runState == .runnable && !overCap($0.domain) }
             if let v = candidates.min(by: { $0.virtualRuntime < $1.virtualRuntime }) {
@@ -171,7 +187,7 @@ public final class Scheduler: @unchecked Sendable {
                 }
                 condition.lock()
                 finish(v, outcome, ran: ran)
-                condition.broadcast()
+                wakeIdle()
                 continue
             }
             // Nothing to run: sleep until the next deadline, the next cap window if a capped vCPU waits, or a kick.
@@ -182,6 +198,7 @@ public final class Scheduler: @unchecked Sendable {
                 if v.runState == .blocked { consider(v.wakeDeadline) }
                 if v.runState == .runnable && overCap(v.domain) { consider(windowStart + options.capWindowNanoseconds) }
             }
+            idle += 1
             if let next {
                 // At most a second at a time: a guest may ask for a deadline centuries away.
                 let wait = min(1.0, Double(next > now ? next - now : 0) / 1e9)
@@ -189,6 +206,7 @@ public final class Scheduler: @unchecked Sendable {
             } else {
                 condition.wait()
             }
+            idle -= 1
         }
     }
 

@@ -108,16 +108,16 @@ public final class VCPU: CPUHost, @unchecked Sendable {
 
     /// Runs one time slice of at most `budget` instructions.
     func runSlice(budget: Int) -> SliceOutcome {
-        if domain.state.hasEnded { return .ended }
+        if domain.hasEnded { return .ended }
         if needsTLBFlush { needsTLBFlush = false; cpu.flushTLB() }
         _ = hypervisor.eventChannels.deliverPending(to: domain.id)
         deliverPendingUpcall()
-        if domain.state.hasEnded { return .ended }
+        if domain.hasEnded { return .ended }
         sliceRequest = nil
         let before = cpu.instructionsRetired
         let exit = cpu.run(budget: budget)
         domain.counters.add(.instructions, Int64(cpu.instructionsRetired &- before))
-        if domain.state.hasEnded { return .ended }
+        if domain.hasEnded { return .ended }
         if exit == .waitingForInterrupt { return .blocked(deadline: nil, ports: []) }
         switch sliceRequest {
         case nil: return .ranOut
@@ -194,13 +194,14 @@ public final class VCPU: CPUHost, @unchecked Sendable {
             r[0] = v
             return .stop
         }
-        if domain.state.hasEnded { return .stop }
+        if domain.hasEnded { return .stop }
         // An event the call raised for this domain (a send to itself, an unmask) is delivered before the
-        // next guest instruction.
-        if hypervisor.eventChannels.hasRaised(domain.id), hypervisor.eventChannels.deliverPending(to: domain.id),
-           state.pc == at {
+        // next guest instruction. Other families raise nothing for the caller: events from elsewhere wait for
+        // the slice boundary.
+        if r[12] == HypercallNumber.eventChannelOp.rawValue, hypervisor.eventChannels.hasRaised(domain.id),
+           hypervisor.eventChannels.deliverPending(to: domain.id), state.pc == at {
             deliverPendingUpcall(resumeAt: state.pc &+ length)
         }
-        return domain.state.hasEnded ? .stop : .resume
+        return domain.hasEnded ? .stop : .resume
     }
 }

@@ -59,6 +59,18 @@ public struct ProcessPlan: Sendable, Equatable {
         }
         for backend in topology.backends {
             let endpoint = backend.endpoint.address(name: backend.name, runDirectory: runDirectory)
+            if backend.kind == .console {
+                // A console backend serves no endpoint: it is a client of the hypervisor bus and of its terminal
+                // (docs/console.md). The domain goes by name: the bus policy gives the backend exactly that one.
+                list.append(PlannedProcess(
+                    name: backend.name, kind: "backend console", role: .backend,
+                    arguments: ["backend", "console"] + common(backend.name, nil)
+                        + ["--bus", hypervisorEndpoint, "--bus-secret", "\(runDirectory)/bus.secret",
+                           "--domain", backend.domain, "--device", backend.device,
+                           "--terminal", modelEndpoints[backend.model] ?? backend.model],
+                    endpoint: nil, restart: backend.restart))
+                continue
+            }
             list.append(PlannedProcess(
                 name: backend.name, kind: "backend \(backend.kind.rawValue)", role: .backend,
                 arguments: ["backend", backend.kind.rawValue] + common(backend.name, endpoint)
