@@ -15,43 +15,27 @@ public let terminalMaxChunk = 4096
 /// | 0 | 4 | domain id |
 /// | 4 | 4 | byte count (≤ 4096) |
 /// | 8 | n | bytes |
-public struct TerminalOutput: WireMessage {
+public struct TerminalOutput: TerminalChunkMessage {
     public static let kind = MessageKind.terminalOutput
-    public static let version: UInt16 = 1
-    public static let size = 8
     public var domain: UInt32
     public var bytes: [UInt8]
 
     public init(domain: UInt32, bytes: [UInt8]) {
         self.domain = domain
         self.bytes = bytes
-    }
-
-    public func encode(into writer: inout ByteWriter) { TerminalChunk.encode(domain, bytes, into: &writer) }
-
-    public init(decoding reader: inout ByteReader) throws(WireError) {
-        (domain, bytes) = try TerminalChunk.decode(&reader)
     }
 }
 
 /// Bytes typed by an attached user, for the guest's console input (kind 0x0202, version 1). One-way.
 /// Same layout as `TerminalOutput`.
-public struct TerminalInput: WireMessage {
+public struct TerminalInput: TerminalChunkMessage {
     public static let kind = MessageKind.terminalInput
-    public static let version: UInt16 = 1
-    public static let size = 8
     public var domain: UInt32
     public var bytes: [UInt8]
 
     public init(domain: UInt32, bytes: [UInt8]) {
         self.domain = domain
         self.bytes = bytes
-    }
-
-    public func encode(into writer: inout ByteWriter) { TerminalChunk.encode(domain, bytes, into: &writer) }
-
-    public init(decoding reader: inout ByteReader) throws(WireError) {
-        (domain, bytes) = try TerminalChunk.decode(&reader)
     }
 }
 
@@ -111,18 +95,28 @@ public struct TerminalDetach: WireMessage {
     }
 }
 
-/// The shared layout of output and input chunks: domain, count, bytes.
-enum TerminalChunk {
-    static func encode(_ domain: UInt32, _ bytes: [UInt8], into writer: inout ByteWriter) {
+/// A message whose payload is a console chunk: output, input, and acknowledged output share one layout
+/// (domain id u32, byte count u32 ≤ `terminalMaxChunk`, bytes), declared once here.
+public protocol TerminalChunkMessage: WireMessage {
+    var domain: UInt32 { get }
+    var bytes: [UInt8] { get }
+    init(domain: UInt32, bytes: [UInt8])
+}
+
+extension TerminalChunkMessage {
+    public static var version: UInt16 { 1 }
+    public static var size: Int { 8 }
+
+    public func encode(into writer: inout ByteWriter) {
         writer.write(domain)
         writer.write(UInt32(bytes.count))
         writer.write(bytes: bytes)
     }
 
-    static func decode(_ reader: inout ByteReader) throws(WireError) -> (UInt32, [UInt8]) {
+    public init(decoding reader: inout ByteReader) throws(WireError) {
         let domain = try reader.readUInt32()
         let count = Int(try reader.readUInt32())
         guard count <= terminalMaxChunk else { throw WireError.oversized(length: count, limit: terminalMaxChunk) }
-        return (domain, try reader.readBytes(count))
+        self.init(domain: domain, bytes: try reader.readBytes(count))
     }
 }

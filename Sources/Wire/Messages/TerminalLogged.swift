@@ -15,22 +15,14 @@ extension MessageKind {
 
 /// Console output to be logged and acknowledged (kind 0x0205, version 1). Same layout as `TerminalOutput`.
 /// Answered by `TerminalLogPosition`.
-public struct TerminalLoggedOutput: WireMessage {
+public struct TerminalLoggedOutput: TerminalChunkMessage {
     public static let kind = MessageKind.terminalLoggedOutput
-    public static let version: UInt16 = 1
-    public static let size = 8
     public var domain: UInt32
     public var bytes: [UInt8]
 
     public init(domain: UInt32, bytes: [UInt8]) {
         self.domain = domain
         self.bytes = bytes
-    }
-
-    public func encode(into writer: inout ByteWriter) { TerminalChunk.encode(domain, bytes, into: &writer) }
-
-    public init(decoding reader: inout ByteReader) throws(WireError) {
-        (domain, bytes) = try TerminalChunk.decode(&reader)
     }
 }
 
