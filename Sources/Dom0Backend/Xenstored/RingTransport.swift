@@ -73,6 +73,13 @@ final class XenstoreRingTransport {
     private var byConnection: [Int: UInt16] = [:]
     /// Domains that ended: not bound again.
     private var ended: Set<UInt16> = []
+    /// What waits for a domain's ring while it is not bound: after our restart, the events of its restored
+    /// watches (queued before the bus is up); after a lost bus, also the ring's state (a reply half written,
+    /// a request half read). Its connection in the daemon, with its watches, lives on meanwhile.
+    private var parked: [UInt16: (ring: XenstoreRing, replies: [[UInt8]])] = [:]
+    /// Messages held per unbound domain before the oldest are dropped: a domain that never comes back must not
+    /// grow the daemon without bound (as for ZeroMQ watchers).
+    static let maximumParkedReplies = 4096
 
     init(_ configuration: XenstoreBusConfiguration, name: String, daemon: Xenstored, context: ZMQContext,
          logger: Logger) throws(XenstoreBusError) {
@@ -143,10 +150,19 @@ final class XenstoreRingTransport {
     /// Whether `connection` is a guest's ring connection.
     func serves(connection: Int) -> Bool { byConnection[connection] != nil }
 
-    /// A reply or watch event for a ring connection (from the daemon's outbox, after commit).
+    /// A reply or watch event for a ring connection (from the daemon's outbox, after commit). A domain not bound
+    /// (yet, or again) gets it when it is.
     func queue(connection: Int, message: XsMessage) {
-        guard let d = byConnection[connection], let g = guests[d] else { return }
-        g.replies.append(message.encoded())
+        if let d = byConnection[connection], let g = guests[d] {
+            g.replies.append(message.encoded())
+            return
+        }
+        guard case let .ring(domain)? = daemon.connectionKind(connection), let d = UInt16(exactly: domain),
+              !ended.contains(d) else { return }
+        var p = parked[d] ?? (XenstoreRing(), [])
+        if p.replies.count >= Self.maximumParkedReplies { p.replies.removeFirst() }
+        p.replies.append(message.encoded())
+        parked[d] = p
     }
 
     // MARK: writing replies
@@ -180,6 +196,12 @@ final class XenstoreRingTransport {
                 bus = try BusClient(context: context, endpoint: configuration.endpoint, name: name, secret: secret,
                                     timeout: Self.busTimeout)
                 logger.info("bus: connected to \(configuration.endpoint), serving domains \(bus!.domains)")
+                // Watches restored for a domain the hypervisor no longer has: it ended while we were down.
+                for d in daemon.ringDomains where !bus!.domains.contains(where: { UInt32($0) == d }) {
+                    if let d16 = UInt16(exactly: d) { forget(d16, why: "is not on the bus") } else {
+                        daemon.existingConnection(.ring(domain: d)).map(daemon.disconnect)
+                    }
+                }
             } catch {
                 logger.debug("bus not reachable yet: \(error)")
                 return
@@ -195,7 +217,13 @@ final class XenstoreRingTransport {
                 if case .wire = error { return dropBus("bind: \(error)") }
                 continue
             }
+            // The daemon's connection for the domain may exist already, with its watches (restored from the
+            // state directory, or kept while the bus was away): `connect` gives it back.
             let g = Guest(domain: d, port: port, connection: daemon.connect(.ring(domain: UInt32(d))))
+            if let p = parked.removeValue(forKey: d) {
+                g.ring = p.ring
+                g.replies = p.replies
+            }
             guests[d] = g
             byPort[port] = d
             byConnection[g.connection] = d
@@ -223,18 +251,28 @@ final class XenstoreRingTransport {
         for d in Array(guests.keys) { forget(d, why: nil) }
     }
 
-    /// Forgets a domain's ring: its connection (watches, transactions) ends. A domain that ended is not bound
-    /// again; otherwise (`why` nil: the bus went away) the next session binds it again.
+    /// Forgets a domain's ring. A domain that ended loses its connection (watches, transactions) and is not bound
+    /// again. Otherwise (`why` nil: the bus went away) the ring is only unbound: the guest is still there, so its
+    /// connection and the ring's state are kept for the next session, which binds it again.
     private func forget(_ d: UInt16, why: String?) {
         if let why {
             ended.insert(d)
             logger.info("domain \(d) \(why): its xenstore connection is closed")
         }
-        guard let g = guests.removeValue(forKey: d) else { return }
-        byPort[g.port] = nil
-        byConnection[g.connection] = nil
-        daemon.disconnect(g.connection)
-        daemon.metrics.connectionsClosed.add(1, ordering: .relaxed)
+        let g = guests.removeValue(forKey: d)
+        if let g {
+            byPort[g.port] = nil
+            byConnection[g.connection] = nil
+        }
+        guard why != nil else {
+            if let g { parked[d] = (g.ring, g.replies + (parked[d]?.replies ?? [])) }
+            return
+        }
+        parked[d] = nil
+        if let connection = g?.connection ?? daemon.existingConnection(.ring(domain: UInt32(d))) {
+            daemon.disconnect(connection)
+            daemon.metrics.connectionsClosed.add(1, ordering: .relaxed)
+        }
     }
 
     private func copy(_ g: Guest, _ ops: [BusGrantCopy.Op]) -> [[UInt8]]? {
