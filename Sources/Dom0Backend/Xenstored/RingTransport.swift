@@ -7,11 +7,11 @@ import XenABI
 public struct XenstoreBusConfiguration: Sendable {
     public var endpoint: String
     public var secretPath: String
-    /// The guest's store port offered to Dom0 (`HVM_PARAM_STORE_EVTCHN`). The hypervisor allocates the console
-    /// port first and the store port second in every new domain, so it is port 2.
-    public var storePort: UInt32
+    /// The guests' store port offered to Dom0, as an override; nil (the default): each domain's
+    /// `HVM_PARAM_STORE_EVTCHN`, read over the bus (`BusGetParam`) when its ring is bound.
+    public var storePort: UInt32?
 
-    public init(endpoint: String, secretPath: String, storePort: UInt32 = 2) {
+    public init(endpoint: String, secretPath: String, storePort: UInt32? = nil) {
         self.endpoint = endpoint; self.secretPath = secretPath; self.storePort = storePort
     }
 }
@@ -36,8 +36,6 @@ final class XenstoreRingTransport {
     /// daemon's other clients wait while a request is outstanding.
     static let busTimeout: Duration = .milliseconds(300)
     static let grantRef: UInt32 = 1  // the reserved xenstore grant (ReservedGrantRef.xenstore)
-    /// HVM_PARAM_STORE_PFN of every domain: the second magic page (0x39001000), as the hypervisor builds them.
-    static let storeFrame: UInt64 = 0x39001
 
     final class Guest {
         let domain: UInt16
@@ -209,11 +207,27 @@ final class XenstoreRingTransport {
         }
         guard let bus else { return }
         for d in bus.domains where guests[d] == nil && !ended.contains(d) {
+            // Where the toolstack put the domain's ring and port (HVM_PARAM_STORE_PFN / _EVTCHN): the frame is
+            // what XS_INTRODUCE records; the port is bound.
+            let store: (port: UInt32, frame: UInt64)
+            do throws(BusClient.Failure) {
+                let frame = try bus.hvmParam(domain: d, index: HVMCommand.paramStorePFN)
+                let port: UInt64
+                if let override = configuration.storePort { port = UInt64(override) } else {
+                    port = try bus.hvmParam(domain: d, index: HVMCommand.paramStoreEvtchn)
+                }
+                guard let port32 = UInt32(exactly: port) else { throw .wire(.malformed("store port \(port)")) }
+                store = (port32, frame)
+            } catch {
+                logger.debug("reading domain \(d)'s store parameters: \(error)")
+                if case .wire = error { return dropBus("parameters: \(error)") }
+                continue
+            }
             let port: UInt32
             do {
-                port = try bus.bindInterdomain(domain: d, remotePort: configuration.storePort)
+                port = try bus.bindInterdomain(domain: d, remotePort: store.port)
             } catch {
-                logger.debug("binding domain \(d) store port \(configuration.storePort): \(error)")
+                logger.debug("binding domain \(d) store port \(store.port): \(error)")
                 if case .wire = error { return dropBus("bind: \(error)") }
                 continue
             }
@@ -227,18 +241,17 @@ final class XenstoreRingTransport {
             guests[d] = g
             byPort[port] = d
             byConnection[g.connection] = d
-            introduce(d, port: port)
-            logger.info("domain \(d): store port \(configuration.storePort) bound to Dom0 port \(port)")
+            introduce(d, frame: store.frame, port: store.port)
+            logger.info("domain \(d): store port \(store.port) bound to Dom0 port \(port)")
             send(g)  // the guest may have written requests (and notified) before we were there
         }
     }
 
     /// Records the domain as introduced, as the toolstack's XS_INTRODUCE would (fires @introduceDomain).
-    private func introduce(_ d: UInt16, port: UInt32) {
+    private func introduce(_ d: UInt16, frame: UInt64, port: UInt32) {
         guard daemon.domains[UInt32(d)] == nil else { return }
         let toolstack = daemon.connect(.local(domain: 0, privileged: true))
-        let frame = Self.storeFrame
-        let payload = Array("\(d)\0\(frame)\0\(configuration.storePort)\0".utf8)
+        let payload = Array("\(d)\0\(frame)\0\(port)\0".utf8)
         daemon.dispatch(connection: toolstack, header: XsHeader(type: .introduce, requestID: 0, transactionID: 0,
                                                                  length: UInt32(payload.count)), payload: payload)
         daemon.disconnect(toolstack)
