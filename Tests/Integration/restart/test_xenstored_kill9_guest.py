@@ -1,7 +1,8 @@
 """kill -9 xenstored under guests that watch and write through their xenstore rings (docs/xenstore.md, "Persistence
 and restart"): the guests do nothing about the restart. Their watches were persisted with their domain id and are
 restored, so a change a Dom0 client makes after the restart (Debian's xenstore-write) reaches them as a watch
-event; the writes they made during the outage wait in their rings and are answered after it."""
+event; the writes they made during the outage wait in their rings and are answered after it, and every write
+they saw acknowledged is in the store."""
 import os
 import pathlib
 import re
@@ -74,3 +75,17 @@ def test_a_guests_watch_fires_for_a_dom0_write_after_xenstored_is_killed_and_res
     assert "XS fail" not in out, out
     log = (run / "logs" / "xenstored.log").read_text()
     assert log.count("domain 1: store port 2 bound to Dom0 port") == 2, log
+    # Every write a guest saw acknowledged is in the store: its last data/beat is its beat count (read back from
+    # the run's state directory by a fresh xenstored).
+    final = {name: int(re.search(r"XS beats=(\d+)", "\n".join(console(out, name))).group(1)) for name in ("alpha", "beta")}
+    after_run = tmp_path / "after"
+    after_run.mkdir()
+    daemon = subprocess.Popen([xenarm, "xenstored", "--name", "xenstored", "--endpoint", f"ipc://{after_run}/xs.ipc",
+                               "--socket", str(after_run / "xenstored.sock"), "--state-dir", str(run / "xenstored.state")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: (after_run / "xenstored.sock").exists(), timeout=20, what="xenstored on the run's state")
+        assert {name: beats(after_run, d) for name, d in (("alpha", 1), ("beta", 2))} == final
+    finally:
+        daemon.terminate()
+        daemon.wait(20)
