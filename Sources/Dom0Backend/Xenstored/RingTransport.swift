@@ -71,10 +71,10 @@ final class XenstoreRingTransport {
     private var byConnection: [Int: UInt16] = [:]
     /// Domains that ended: not bound again.
     private var ended: Set<UInt16> = []
-    /// What waits for a domain's ring while it is not bound: after our restart, the events of its restored
-    /// watches (queued before the bus is up); after a lost bus, also the ring's state (a reply half written,
-    /// a request half read). Its connection in the daemon, with its watches, lives on meanwhile.
-    private var parked: [UInt16: (ring: XenstoreRing, replies: [[UInt8]])] = [:]
+    /// Messages waiting for a domain's ring while it is not bound: after our restart, the events of its restored
+    /// watches (queued before the bus is up); after a lost bus, the watch events not yet written into the ring.
+    /// Its connection in the daemon, with its watches, lives on meanwhile.
+    private var parked: [UInt16: [[UInt8]]] = [:]
     /// Messages held per unbound domain before the oldest are dropped: a domain that never comes back must not
     /// grow the daemon without bound (as for ZeroMQ watchers).
     static let maximumParkedReplies = 4096
@@ -102,7 +102,7 @@ final class XenstoreRingTransport {
     /// check), dispatching their requests to the daemon. Replies reach `queue` through the daemon's outbox.
     func receive() {
         let now = ContinuousClock.now
-        if bus == nil || guests.count + ended.count < (bus?.domains.count ?? 1) {
+        if bus.map({ $0.domains.contains { guests[$0] == nil && !ended.contains($0) } }) ?? true {
             if lastAttempt.map({ now - $0 >= Self.retryInterval }) ?? true {
                 lastAttempt = now
                 connect()
@@ -157,9 +157,9 @@ final class XenstoreRingTransport {
         }
         guard case let .ring(domain)? = daemon.connectionKind(connection), let d = UInt16(exactly: domain),
               !ended.contains(d) else { return }
-        var p = parked[d] ?? (XenstoreRing(), [])
-        if p.replies.count >= Self.maximumParkedReplies { p.replies.removeFirst() }
-        p.replies.append(message.encoded())
+        var p = parked[d] ?? []
+        if p.count >= Self.maximumParkedReplies { p.removeFirst() }
+        p.append(message.encoded())
         parked[d] = p
     }
 
@@ -234,10 +234,7 @@ final class XenstoreRingTransport {
             // The daemon's connection for the domain may exist already, with its watches (restored from the
             // state directory, or kept while the bus was away): `connect` gives it back.
             let g = Guest(domain: d, port: port, connection: daemon.connect(.ring(domain: UInt32(d))))
-            if let p = parked.removeValue(forKey: d) {
-                g.ring = p.ring
-                g.replies = p.replies
-            }
+            g.replies = parked.removeValue(forKey: d) ?? []
             guests[d] = g
             byPort[port] = d
             byConnection[g.connection] = d
@@ -266,7 +263,9 @@ final class XenstoreRingTransport {
 
     /// Forgets a domain's ring. A domain that ended loses its connection (watches, transactions) and is not bound
     /// again. Otherwise (`why` nil: the bus went away) the ring is only unbound: the guest is still there, so its
-    /// connection and the ring's state are kept for the next session, which binds it again.
+    /// connection (watches) is kept for the next session, which binds it again and reads the ring afresh, as a
+    /// restarted daemon does. Replies not yet written are dropped: their requests are still in the ring (consumed
+    /// only with their answer) and are answered again. Watch events not yet written are parked for it.
     private func forget(_ d: UInt16, why: String?) {
         if let why {
             ended.insert(d)
@@ -278,7 +277,9 @@ final class XenstoreRingTransport {
             byConnection[g.connection] = nil
         }
         guard why != nil else {
-            if let g { parked[d] = (g.ring, g.replies + (parked[d]?.replies ?? [])) }
+            if let g {
+                parked[d] = g.replies.filter { XsHeader(bytes: $0)?.type == .watchEvent } + (parked[d] ?? [])
+            }
             return
         }
         parked[d] = nil
