@@ -19,8 +19,8 @@ extension MessageKind {
     public static let busDomainEvent = MessageKind(0x030B)
     public static let busStatsRequest = MessageKind(0x030C)
     public static let busStats = MessageKind(0x030D)
-    public static let busGetParam = MessageKind(0x030E)
-    public static let busParam = MessageKind(0x030F)
+    public static let busGetParam = MessageKind(0x030F)
+    public static let busParam = MessageKind(0x0310)
 }
 
 /// Authenticates a connection (kind 0x0301, version 1). Answered by `BusWelcome` or `ErrorReply` `unauthorized`.
@@ -418,7 +418,7 @@ public struct BusStats: WireMessage {
     }
 }
 
-/// Read one HVM parameter of a served domain (kind 0x030E, version 1), as a toolstack reads what the domain
+/// Read one HVM parameter of a served domain (kind 0x030F, version 1), as a toolstack reads what the domain
 /// builder chose: the frames and ports of the console and xenstore rings. Answered by `BusParam`; a domain the
 /// session does not serve is refused (`ErrorReply` `unauthorized`).
 ///
@@ -447,7 +447,7 @@ public struct BusGetParam: WireMessage {
     }
 }
 
-/// The answer to `BusGetParam` (kind 0x030F, version 1).
+/// The answer to `BusGetParam` (kind 0x0310, version 1).
 ///
 /// | off | size | field |
 /// |----:|----:|---|

@@ -135,7 +135,7 @@ def test_hostile_peers_are_refused_counted_and_change_nothing(hv):
     assert "bus session opened" in hv.text()
 
 
-GET_PARAM, PARAM = 0x030E, 0x030F
+GET_PARAM, PARAM = 0x030F, 0x0310
 HVM_PARAM_STORE_PFN, HVM_PARAM_STORE_EVTCHN, HVM_PARAM_CONSOLE_PFN, HVM_PARAM_CONSOLE_EVTCHN = 1, 2, 17, 18
 
 
