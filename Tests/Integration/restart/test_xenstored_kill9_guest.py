@@ -89,3 +89,39 @@ def test_a_guests_watch_fires_for_a_dom0_write_after_xenstored_is_killed_and_res
     finally:
         daemon.terminate()
         daemon.wait(20)
+
+
+def test_a_guests_watch_survives_xenstored_losing_the_hypervisor_bus(xenarm, repo, tmp_path):
+    """The hypervisor stopped (SIGSTOP) for longer than xenstored's bus deadline: xenstored drops the bus, says
+    hello again once it answers and binds every ring again, keeping the guests' connections and their watches."""
+    ensure_guests()
+    run = tmp_path / "run"
+    launch = Launch(xenarm, topology(repo, tmp_path, args=("hold=1 beat=1", "hold=1 beat=1")), run)
+    try:
+        wait_until(lambda: launch.output_path.read_text().count("XS holding") == 2, timeout=60,
+                   what="both guests holding")
+        log_path = run / "logs" / "xenstored.log"
+        hypervisor = launch.process_state("hypervisor")["pid"]
+        os.kill(hypervisor, signal.SIGSTOP)
+        try:
+            wait_until(lambda: "reconnecting" in log_path.read_text(), timeout=20, what="xenstored dropping the bus")
+        finally:
+            os.kill(hypervisor, signal.SIGCONT)
+        wait_until(lambda: log_path.read_text().count("domain 1: store port 2 bound to Dom0 port") >= 2
+                   and log_path.read_text().count("domain 2: store port 2 bound to Dom0 port") >= 2,
+                   timeout=30, what="rings bound again")
+        after = {d: beats(run, d) for d in (1, 2)}
+        wait_until(lambda: beats(run, 1) > after[1] + 2 and beats(run, 2) > after[2] + 2, timeout=30,
+                   what="guests writing after the bus came back")
+        write(run, "/local/domain/1/data/release", "1", "/local/domain/2/data/release", "1")
+        assert launch.wait(timeout=60) == 0, launch.output_path.read_text()
+    finally:
+        if launch.process.poll() is None:
+            launch.process.terminate()
+            launch.process.wait(30)
+    out = launch.output_path.read_text()
+    for name in ("alpha", "beta"):
+        lines = console(out, name)
+        # The new watch's own event, then Dom0's write: the watch outlived the bus.
+        assert "XS released events=2" in lines and lines[-1] == "RESULT ok", out
+    assert "XS fail" not in out, out
