@@ -65,7 +65,7 @@ struct HypervisorCommand: ParsableCommand {
         if let consoles {
             do {
                 let logs = try HypervisorConsoleLogs(indexFile: consoles, domains: hypervisor.domains,
-                                                     channels: hypervisor.eventChannels, label: process.name)
+                                                     label: process.name)
                 hypervisor.onConsoleBytes = { domain, bytes in logs.append(domain, bytes) }
             } catch {
                 FileHandle.standardError.write(Data("\(process.name): console logs from \(consoles): \(error)\n".utf8))

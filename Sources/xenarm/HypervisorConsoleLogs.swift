@@ -11,9 +11,11 @@ import Glibc
 ///
 /// A guest served by a console backend shares that file with its terminal model (the log is a symlink to the
 /// terminal's log), and the backend resumes from the file's length after a restart: it assumes the file grows
-/// only by the ring's bytes once it has bound the console port. So for such a guest the hypervisor appends only
-/// while the guest's console port has never been seen bound by Dom0; a `console_io` write after that (our guest
-/// kernel makes none: its switch to the ring is sticky) stays in `logs/hypervisor.log` only (one line says so).
+/// only by the ring's bytes once the guest has written its ring. So for such a guest the hypervisor appends only
+/// while the ring's `out_prod` is still 0 (the guest has not produced a ring byte; read on the guest's own vCPU,
+/// so no ring write can race with the hypercall); the backend anchors its arithmetic only once it sees ring
+/// output, after every such append. A `console_io` write after the switch (our guest kernel makes none: the
+/// switch is sticky) stays in `logs/hypervisor.log` only (one line says so).
 final class HypervisorConsoleLogs: @unchecked Sendable {
     private struct Entry {
         var fd: Int32
@@ -23,12 +25,10 @@ final class HypervisorConsoleLogs: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [UInt16: Entry] = [:]
-    private let channels: EventChannels
     private let label: String
 
     /// Opens each guest's log (O_APPEND; created when missing) from the launch's index file.
-    init(indexFile: String, domains: [Domain], channels: EventChannels, label: String) throws {
-        self.channels = channels
+    init(indexFile: String, domains: [Domain], label: String) throws {
         self.label = label
         let run = (indexFile as NSString).deletingLastPathComponent
         let consoles = try GuestConsoles.load(runDirectory: run)
@@ -47,11 +47,11 @@ final class HypervisorConsoleLogs: @unchecked Sendable {
     func append(_ domain: Domain, _ bytes: [UInt8]) {
         lock.lock(); defer { lock.unlock() }
         guard var entry = entries[domain.id.rawValue], !bytes.isEmpty else { return }
-        if entry.sharedWithTerminal && !entry.ringSeen && consolePortBound(domain) {
+        if entry.sharedWithTerminal && !entry.ringSeen && ringStarted(domain) {
             entry.ringSeen = true
             entries[domain.id.rawValue] = entry
-            Hypervisor.printLine("\(label): domain \(domain.name): console_io after its console backend bound the "
-                + "port: not added to its console log (the terminal's log belongs to the ring now)")
+            Hypervisor.printLine("\(label): domain \(domain.name): console_io after the guest wrote its console "
+                + "ring: not added to its console log (the terminal's log belongs to the ring now)")
         }
         if entry.ringSeen { return }
         bytes.withUnsafeBytes { p in
@@ -65,10 +65,12 @@ final class HypervisorConsoleLogs: @unchecked Sendable {
         }
     }
 
-    private func consolePortBound(_ domain: Domain) -> Bool {
-        guard let port = domain.hvmParams[HVMCommand.paramConsoleEvtchn], port != 0,
-              let state = try? channels.status(in: domain.id, port: EventChannelPort(port)) else { return false }
-        if case let .interdomain(remote, _) = state, remote == .dom0 { return true }
-        return false
+    /// The guest's console ring `out_prod` (xen/io/console.h: after in[1024], out[2048], in_cons, in_prod,
+    /// out_cons) is not 0.
+    private func ringStarted(_ domain: Domain) -> Bool {
+        guard let page = domain.magicPages.first else { return false }
+        return page.loadUnaligned(fromByteOffset: Self.outProdOffset, as: UInt32.self) != 0
     }
+
+    static let outProdOffset = 3084
 }
