@@ -28,7 +28,7 @@ public struct GuestConsole: Codable, Sendable, Equatable {
         self.terminalEndpoint = terminalEndpoint; self.terminalLog = terminalLog; self.backend = backend
     }
 
-    /// What `xenarm status` shows: `terminal term0 (RUN/console/NAME.log)` or `log RUN/console/NAME.log`.
+    /// What `xenarm status` shows: `terminal term0, log RUN/console/NAME.log` or `log RUN/console/NAME.log (read-only)`.
     public var location: String {
         if let terminal { return "terminal \(terminal), log \(log)" }
         return "log \(log) (read-only)"
