@@ -153,7 +153,7 @@ extension HypervisorCommand {
             ("received", s.received), ("unauthenticated", s.unauthenticated), ("unauthorized", s.unauthorized),
             ("replayed", s.replayed), ("malformed", s.malformed), ("notifications", s.notifications),
             ("events_pushed", s.eventsPushed), ("copies_done", s.copiesDone), ("copies_refused", s.copiesRefused),
-            ("sessions", s.sessions),
+            ("sessions", s.sessions), ("pushes_dropped", bus?.counters.droppedPushes ?? 0),
         ]
         return Dictionary(uniqueKeysWithValues: all.map { ("bus.\($0.0)", Int64(clamping: $0.1)) })
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs vCPUs on a pool of host threads, the pCPUs (DESIGN.md §2 "scheduler"), credit-style:
 ///
@@ -8,6 +9,10 @@ import Foundation
 ///   even when every other pCPU is idle; past it, its vCPUs wait for the next window.
 /// - slices: a vCPU runs `CPU.run(budget: sliceInstructions)` at a time, shorter when it yields or blocks.
 /// - wake-ups: an event for the domain (`kick`), its `set_timer_op` deadline, a poll timeout.
+/// - idle: a pCPU with nothing to run first spins up to `spinNanoseconds` (yielding the host CPU each turn)
+///   watching for new work, then sleeps on the condition. At most one pCPU spins at a time. A guest blocked
+///   on a Dom0 answer (an event channel round trip) is then resumed by the pCPU that is already awake, without a
+///   futex wake-up and a trip through the host scheduler's run queue.
 ///
 /// One lock guards every vCPU's scheduling fields; a vCPU runs on one pCPU at a time, outside the lock.
 public final class Scheduler: @unchecked Sendable {
@@ -15,9 +20,13 @@ public final class Scheduler: @unchecked Sendable {
         public var pcpus: Int
         public var sliceInstructions: Int
         public var capWindowNanoseconds: UInt64
-        public init(pcpus: Int, sliceInstructions: Int = 200_000, capWindowNanoseconds: UInt64 = 100_000_000) {
+        /// How long an idle pCPU watches for work before it sleeps (0: sleep at once).
+        public var spinNanoseconds: UInt64
+        public init(pcpus: Int, sliceInstructions: Int = 200_000, capWindowNanoseconds: UInt64 = 100_000_000,
+                    spinNanoseconds: UInt64 = 100_000) {
             self.pcpus = max(1, pcpus); self.sliceInstructions = max(1, sliceInstructions)
             self.capWindowNanoseconds = max(1_000_000, capWindowNanoseconds)
+            self.spinNanoseconds = min(spinNanoseconds, 10_000_000)
         }
     }
 
@@ -32,6 +41,11 @@ public final class Scheduler: @unchecked Sendable {
     /// after every slice makes every waiter contend for the lock; on a loaded host a woken thread preempted
     /// while holding it stalls the running pCPUs.)
     private var idle = 0
+    /// Bumped (under the lock) whenever something may have become runnable: what a spinning pCPU watches.
+    private let generation = Atomic<UInt64>(0)
+    /// A pCPU is spinning (at most one: on a loaded host two spinners would take both cores from the threads
+    /// that produce the work, the bus thread and the Dom0 processes).
+    private var spinning = false
     /// Set once every vCPU has ended; `waitUntilAllEnded` waits on its own condition.
     private var allEnded = false
     private let ended = NSCondition()
@@ -72,6 +86,7 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Wakes the pCPU threads waiting for work, if any (call with the lock held).
     private func wakeIdle() {
+        generation.add(1, ordering: .releasing)
         if idle > 0 { condition.broadcast() }
     }
 
@@ -134,6 +149,8 @@ public final class Scheduler: @unchecked Sendable {
 
     private func loop() {
         condition.lock()
+        /// The generation this pCPU last spun on without seeing work: it sleeps rather than spin on it again.
+        var spunOn: UInt64?
         while true {
             if vcpus.allSatisfy({ $0.runState == .ended }) {
                 condition.broadcast()
@@ -190,7 +207,19 @@ public final class Scheduler: @unchecked Sendable {
                 wakeIdle()
                 continue
             }
-            // Nothing to run: sleep until the next deadline, the next cap window if a capped vCPU waits, or a kick.
+            // Nothing to run: watch for work a moment (a Dom0 answer is often a few tens of µs away), then sleep
+            // until the next deadline, the next cap window if a capped vCPU waits, or a kick.
+            let seen = generation.load(ordering: .acquiring)
+            if options.spinNanoseconds > 0, !spinning, spunOn != seen {
+                spinning = true
+                condition.unlock()
+                let until = clock.now() &+ options.spinNanoseconds
+                while generation.load(ordering: .acquiring) == seen, clock.now() < until { sched_yield() }
+                condition.lock()
+                spinning = false
+                spunOn = seen
+                continue
+            }
             var next: UInt64?
             func consider(_ t: UInt64?) { if let t { next = min(next ?? t, t) } }
             for v in vcpus where v.runState != .ended {
