@@ -54,6 +54,7 @@ struct HypervisorCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let bus = startBus(topo, hypervisor)
+        if let bus { hypervisor.scheduler.setIdleWork(bus.idleWork) }
         let box = ControlBox()
         hypervisor.onConsoleLine = { domain, line in
             Hypervisor.printLine("[\(domain.name)] \(line)")

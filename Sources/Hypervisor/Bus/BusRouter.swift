@@ -55,6 +55,13 @@ final class BusRouter: @unchecked Sendable {
         return try body()
     }
 
+    /// `body` under the lock if it is free now, else nil.
+    func withLockIfAvailable<T>(_ body: () -> T) -> T? {
+        guard pthread_mutex_trylock(mutex) == 0 else { return nil }
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+
     /// Wakes the bus thread (any thread, no lock needed).
     func ring() {
         var one: UInt8 = 1
@@ -71,7 +78,7 @@ final class BusRouter: @unchecked Sendable {
     func tryPushEvent(port: EventChannelPort) -> PushOutcome {
         guard pthread_mutex_trylock(mutex) == 0 else { return .busy }
         defer { pthread_mutex_unlock(mutex) }
-        guard let peer = owner[port] else { return .noOwner }
+        guard !socket.isClosed, let peer = owner[port] else { return .noOwner }
         push(BusEvent(port: port), to: peer)
         // The send may have consumed the descriptor's signal for a request that arrived meanwhile: tell the bus
         // thread to look (it checks `readiness` before it sleeps, but may already be asleep).

@@ -23,7 +23,9 @@ import XenABI
 /// requests. Other threads reach the bus only through `outbox` and `counters` (atomics). The bus calls
 /// `EventChannels` and `GrantCopy` (their own locks, taken after the router's; neither calls back into the bus
 /// with a lock held, and a notifying thread only tries the router's lock, so no order can deadlock).
-public final class BusServer {
+public final class BusServer: @unchecked Sendable {
+    // @unchecked: everything but `poller` is used under `shared`'s lock (the bus thread's batches, an idle pCPU's
+    // `serveIfReady`, a vCPU thread's push); `poller` only by the thread that calls `serve`.
     public let endpoint: String
     public let counters = BusCounters()
     /// Give this to `EventChannels.dom0Sink` and call its `domainEvent` on lifecycle changes.
@@ -82,6 +84,29 @@ public final class BusServer {
         shared.withLock { router.close() }
     }
 
+    /// Closes the ROUTER (on the serving thread, when it stops): later pushes and `serveIfReady` do nothing.
+    func retire() {
+        shared.withLock { router.close() }
+    }
+
+    /// From an idle pCPU, any thread: if the ROUTER is free and requests are queued, handles them here (a Dom0
+    /// notification then wakes its guest on the pCPU that will run it, without a hand-off through the bus
+    /// thread). Returns true if it handled something.
+    public func serveIfReady() -> Bool {
+        let handled: Bool? = shared.withLockIfAvailable {
+            guard !router.isClosed, (try? router.readiness())?.contains(.readable) == true else { return false }
+            var budget = 64
+            while budget > 0, let parts = try? router.tryReceiveMultipart() {
+                handle(parts)
+                budget -= 1
+            }
+            // Requests left over: the bus thread may be asleep on a descriptor this call reset; wake it.
+            if budget == 0, (try? router.readiness())?.contains(.readable) == true { shared.ring() }
+            return true
+        }
+        return handled ?? false
+    }
+
     /// Serves until `stop` is set (checked every `pollMilliseconds`) or the context is shut down.
     public func run(until stop: StopSignal, pollMilliseconds: Int = 100) throws(WireError) {
         while !stop.isStopped {
@@ -96,7 +121,10 @@ public final class BusServer {
     /// Waits up to `timeoutMilliseconds`, then handles every queued request and pending push.
     public func serve(timeoutMilliseconds: Int) throws(WireError) {
         // The ROUTER's descriptor is edge-like (ZMQSocket.signalDescriptor): sleep only if nothing is queued.
-        let queued = try shared.withLock { () throws(WireError) -> Bool in try router.readiness().contains(.readable) }
+        let queued = try shared.withLock { () throws(WireError) -> Bool in
+            guard !router.isClosed else { throw WireError.contextTerminated }
+            return try router.readiness().contains(.readable)
+        }
         if !queued {
             let ready = try poller.poll(timeoutMilliseconds: timeoutMilliseconds)
             if ready[1].contains(.readable) { shared.clearDoorbell() }

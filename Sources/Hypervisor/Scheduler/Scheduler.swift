@@ -46,6 +46,8 @@ public final class Scheduler: @unchecked Sendable {
     /// A pCPU is spinning (at most one: on a loaded host two spinners would take both cores from the threads
     /// that produce the work, the bus thread and the Dom0 processes).
     private var spinning = false
+    /// What a spinning pCPU may do meanwhile (serve the hypervisor bus); true when it did something.
+    private var idleWork: (@Sendable () -> Bool)?
     /// Set once every vCPU has ended; `waitUntilAllEnded` waits on its own condition.
     private var allEnded = false
     private let ended = NSCondition()
@@ -57,6 +59,13 @@ public final class Scheduler: @unchecked Sendable {
     init(options: Options, clock: GuestClock) {
         self.options = options
         self.clock = clock
+    }
+
+    /// Work an idle pCPU does while it spins: `BusThread.idleWork`, so a Dom0 notification is handled by the pCPU
+    /// that will run the woken guest. Called without the scheduler's lock; must not block.
+    public func setIdleWork(_ work: (@Sendable () -> Bool)?) {
+        condition.lock(); defer { condition.unlock() }
+        idleWork = work
     }
 
     func add(_ vcpu: VCPU) {
@@ -212,9 +221,12 @@ public final class Scheduler: @unchecked Sendable {
             let seen = generation.load(ordering: .acquiring)
             if options.spinNanoseconds > 0, !spinning, spunOn != seen {
                 spinning = true
+                let work = idleWork
                 condition.unlock()
                 let until = clock.now() &+ options.spinNanoseconds
-                while generation.load(ordering: .acquiring) == seen, clock.now() < until { sched_yield() }
+                while generation.load(ordering: .acquiring) == seen, clock.now() < until {
+                    if work?() != true { sched_yield() }
+                }
                 condition.lock()
                 spinning = false
                 spunOn = seen
