@@ -33,6 +33,10 @@ struct HypervisorCommand: ParsableCommand {
     @Option(help: "Instructions per time slice.")
     var slice: Int = 200_000
 
+    @Option(help: ArgumentHelp("Instructions between two looks for events raised for a running vCPU (0: only at slice ends).",
+                               visibility: .hidden))
+    var eventCheckInstructions: Int = 8192
+
     @Option(help: "The launch's bus secret file (mode 0600). With it, the hypervisor bus listens on --endpoint.")
     var busSecret: String?
 
@@ -46,7 +50,8 @@ struct HypervisorCommand: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let configuration = Hypervisor.Configuration(
             memoryBytes: topo.machine.memoryBytes, reserveBytes: topo.machine.hypervisorReserveBytes,
-            scheduler: Scheduler.Options(pcpus: pcpus ?? topo.machine.pcpus ?? cores, sliceInstructions: slice),
+            scheduler: Scheduler.Options(pcpus: pcpus ?? topo.machine.pcpus ?? cores, sliceInstructions: slice,
+                                         eventCheckInstructions: eventCheckInstructions),
             domains: topo.domains.map(DomainConfig.init(spec:)))
         let hypervisor: Hypervisor
         do { hypervisor = try Hypervisor(configuration) } catch {

@@ -3,10 +3,14 @@ import Synchronization
 
 /// Runs vCPUs on a pool of host threads, the pCPUs (DESIGN.md §2 "scheduler"), credit-style:
 ///
-/// - **weight**: each vCPU accrues virtual runtime at `256 / weight` of the host time it runs; a free pCPU
+/// - **weight**: each vCPU accrues virtual runtime at `256 / weight` of the host CPU time its slices used (the
+///   pCPU thread's CPU clock, not the wall clock: on a loaded host a slice preempted by the host would otherwise
+///   be charged for time the guest never ran, and one such slice skews the split for a long while); a free pCPU
 ///   runs the runnable vCPU with the least virtual runtime, so busy domains share pCPUs in proportion to weight.
 /// - **cap**: a domain with cap C% runs at most C% of one pCPU per accounting window (`capWindowNanoseconds`),
-///   even when every other pCPU is idle; past it, its vCPUs wait for the next window.
+///   even when every other pCPU is idle; past it, its vCPUs wait for the next window. The cap counts the wall
+///   time its slices held the pCPU (host preemption included: the pCPU was the capped domain's meanwhile), so
+///   on a loaded host the capped domain gets C% of what the pCPU delivers, not more.
 /// - slices: a vCPU runs `CPU.run(budget: sliceInstructions)` at a time, shorter when it yields or blocks.
 /// - wake-ups: an event for the domain (`kick`), its `set_timer_op` deadline, a poll timeout.
 /// - idle: a pCPU with nothing to run first spins up to `spinNanoseconds` (yielding the host CPU each turn)
@@ -22,11 +26,15 @@ public final class Scheduler: @unchecked Sendable {
         public var capWindowNanoseconds: UInt64
         /// How long an idle pCPU watches for work before it sleeps (0: sleep at once).
         public var spinNanoseconds: UInt64
+        /// A running vCPU looks for events raised for it every this many instructions (and after each
+        /// hypercall); 0 = only at the end of its slice (for comparison runs).
+        public var eventCheckInstructions: Int
         public init(pcpus: Int, sliceInstructions: Int = 200_000, capWindowNanoseconds: UInt64 = 100_000_000,
-                    spinNanoseconds: UInt64 = 100_000) {
+                    spinNanoseconds: UInt64 = 100_000, eventCheckInstructions: Int = 8192) {
             self.pcpus = max(1, pcpus); self.sliceInstructions = max(1, sliceInstructions)
             self.capWindowNanoseconds = max(1_000_000, capWindowNanoseconds)
             self.spinNanoseconds = min(spinNanoseconds, 10_000_000)
+            self.eventCheckInstructions = max(0, eventCheckInstructions)
         }
     }
 
@@ -104,7 +112,11 @@ public final class Scheduler: @unchecked Sendable {
         condition.lock(); defer { condition.unlock() }
         // A poller wakes on any event of its domain too: raised ports reach shared_info only on the vCPU's
         // thread, so which port it was is known after the wake-up (poll returns; the guest checks its ports).
-        for v in vcpus where v.domain === domain && v.runState == .blocked { wake(v) }
+        for v in vcpus where v.domain === domain {
+            if v.runState == .blocked { wake(v) }
+            // A running vCPU looks at this between instruction chunks (`VCPU.eventCheckInstructions`).
+            if v.runState == .running { v.eventsRaised.store(true, ordering: .relaxed) }
+        }
         wakeIdle()
     }
 
@@ -204,15 +216,15 @@ public final class Scheduler: @unchecked Sendable {
                 v.runState = .running
                 let slice = budget(v)
                 condition.unlock()
-                let t0 = clock.now()
+                let t0 = clock.now(), c0 = Self.threadCPUTime()
                 let retired = v.cpu.instructionsRetired
                 let outcome = v.runSlice(budget: slice)
-                let ran = clock.now() &- t0
+                let ran = clock.now() &- t0, used = Self.threadCPUTime() &- c0
                 if ran > 0 {
                     v.instructionsPerMicrosecond = Double(v.cpu.instructionsRetired &- retired) * 1000 / Double(ran)
                 }
                 condition.lock()
-                finish(v, outcome, ran: ran)
+                finish(v, outcome, ran: ran, used: used)
                 wakeIdle()
                 continue
             }
@@ -251,9 +263,17 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
-    private func finish(_ v: VCPU, _ outcome: VCPU.SliceOutcome, ran: UInt64) {
+    /// CPU time of the calling thread, ns (CLOCK_THREAD_CPUTIME_ID).
+    static func threadCPUTime() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
+    }
+
+    /// Books a slice: `ran` wall ns (cap usage, `run_ns`), `used` CPU ns of the pCPU thread (virtual runtime).
+    private func finish(_ v: VCPU, _ outcome: VCPU.SliceOutcome, ran: UInt64, used: UInt64) {
         let domain = v.domain
-        v.virtualRuntime &+= ran * 256 / UInt64(max(1, domain.weight))
+        v.virtualRuntime &+= used * 256 / UInt64(max(1, domain.weight))
         usage[domain.id, default: 0] &+= ran
         domain.counters.add(.runNanoseconds, Int64(ran))
         if domain.state.hasEnded {
