@@ -104,7 +104,12 @@ public final class Scheduler: @unchecked Sendable {
     /// Wakes the pCPU threads waiting for work, if any (call with the lock held).
     private func wakeIdle() {
         generation.add(1, ordering: .releasing)
-        if idle > 0 { condition.broadcast() }
+        guard idle > 0 else { return }
+        // A spinning pCPU sees the generation change and takes one runnable vCPU (or recomputes the deadlines, or
+        // notices that every vCPU ended, and then wakes the others): wake the sleepers only if there is more than
+        // that to do. Each woken sleeper that finds nothing costs a host context switch per event.
+        if spinning && vcpus.lazy.filter({ $0.runState == .runnable }).count <= 1 { return }
+        condition.broadcast()
     }
 
     /// An event became pending for `domain`: wake its blocked vCPUs (a poller only if one of its ports is pending).
