@@ -100,10 +100,9 @@ public final class VCPU: CPUHost, @unchecked Sendable {
     func setMode(_ m: XenarmPV.VirtualMode) {
         let d = Self.dacr(for: m)
         mode = m
-        if cpu.cp15.dacr != d {
-            cpu.cp15.dacr = d
-            cpu.flushTLB()
-        }
+        // The TLB keeps one bank per DACR: switching between virtual kernel and user mode (every system call)
+        // finds each mode's translations again instead of flushing them (ARMCore `TLB`, "Banks per DACR").
+        cpu.setDACR(d)
     }
 
     /// Installs a validated translation table base (0: translation off).
