@@ -406,12 +406,11 @@ public final class BlkBackend {
                 ]) else { return }
                 guard check.allSatisfy(Self.okay), Self.u32(check[1].data, 0) != reqProd else { return }
                 continue
-            case let .requests(range):
-                let count = range.upperBound &- range.lowerBound
+            case let .requests(start, count):
                 let slots = page[1].data
                 var staged: [BusGrantCopy.Op] = []
                 var served = 0
-                for index in BlkRing.indices(from: range.lowerBound, count: count) {
+                for index in BlkRing.indices(from: start, count: count) {
                     let offset = Blkif.slotOffset(index) - Blkif.ringOffset
                     ring.consume(1)
                     guard let request = BlkifRequest(bytes: slots, at: offset) else { continue }

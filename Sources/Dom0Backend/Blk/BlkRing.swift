@@ -9,7 +9,7 @@ import XenABI
 /// broken ring, reported, not followed.
 ///
 /// Worked example (32 slots): `req_cons` = 30, the guest writes slots 30, 31, 0 and sets `req_prod` = 33.
-/// `pending(reqProd: 33)` = `.requests(30 ..< 33)`, read at slots 30, 31 and 0 (`RING_GET_REQUEST` masks).
+/// `pending(reqProd: 33)` = `.requests(start: 30, count: 3)`, read at slots 30, 31 and 0 (`RING_GET_REQUEST` masks).
 /// Each answer takes the next `rsp_prod_pvt` slot; `push(rspEventBefore:…)` publishes `rsp_prod` and says
 /// whether to notify, as `RING_PUSH_RESPONSES_AND_CHECK_NOTIFY` does.
 public struct BlkRing: Equatable, Sendable {
@@ -22,12 +22,18 @@ public struct BlkRing: Equatable, Sendable {
 
     public init() {}
 
+    /// A ring whose indices all stand at `index`: a frontend may start its free-running indices anywhere (ring.h
+    /// only needs both ends to agree), and the index wrap is reachable in tests.
+    public init(startingAt index: UInt32) {
+        requestConsumer = index; responseProducer = index; publishedResponses = index
+    }
+
     /// What the guest's `req_prod` means for the backend.
     public enum Pending: Equatable, Sendable {
         /// Nothing new.
         case none
-        /// These indices hold new requests.
-        case requests(Range<UInt32>)
+        /// `count` new requests from index `start` (indices wrap: `BlkRing.indices(from:count:)` lists them).
+        case requests(start: UInt32, count: UInt32)
         /// `req_prod` is more than a ring ahead of what was answered: the guest broke the ring.
         case overflow(distance: UInt32)
     }
@@ -40,10 +46,10 @@ public struct BlkRing: Equatable, Sendable {
         let fresh = reqProd &- requestConsumer
         if fresh == 0 { return .none }
         // requestConsumer is between responseProducer and reqProd, so fresh ≤ ahead ≤ RING_SIZE.
-        return .requests(requestConsumer ..< requestConsumer &+ fresh)
+        return .requests(start: requestConsumer, count: fresh)
     }
 
-    /// The indices of `pending` as a list (a `Range<UInt32>` cannot wrap; the indices do).
+    /// The indices of `.requests` as a list, wrapping past `UInt32.max` as ring indices do.
     public static func indices(from start: UInt32, count: UInt32) -> [UInt32] {
         (0 ..< count).map { start &+ $0 }
     }

@@ -73,7 +73,7 @@ public enum Blkif {
         .init("gref", 0, 4), .init("first_sect", 4, 1), .init("last_sect", 5, 1),
     ])
     /// `struct blkif_request_discard`: same head, `nr_sectors` where the segments start.
-    public static let discardRequest = CLayout("struct blkif_request_discard", size: 40, [
+    public static let discardRequest = CLayout("struct blkif_request_discard", size: 32, [
         .init("operation", 0, 1), .init("flag", 1, 1), .init("handle", 2, 2), .init("id", 8, 8),
         .init("sector_number", 16, 8), .init("nr_sectors", 24, 8),
     ])
@@ -132,7 +132,7 @@ public struct BlkifRequest: Equatable, Sendable {
         handle = u16(2)
         id = u64(8)
         sectorNumber = u64(16)
-        discardSectors = u64(24)
+        discardSectors = operation == .discard ? u64(24) : 0
         let n = min(Int(nrSegments), Blkif.maxSegments)
         segments = (0 ..< n).map { i in
             let s = 24 + i * 8
