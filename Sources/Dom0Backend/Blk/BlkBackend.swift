@@ -205,8 +205,9 @@ public final class BlkBackend {
             pendingConnect = true
             connect()
         case let .disconnect(state):
+            pendingConnect = false
             disconnect()
-            writeState(state)
+            if let state { writeState(state) }
         case let .write(state):
             writeState(state)
         }
@@ -297,7 +298,7 @@ public final class BlkBackend {
         localPort = nil
         // Responses of the lost call may be half written: the ring cannot be trusted. As after a restart, go back
         // to InitWait; the frontend initialises the ring again and re-issues what had no response.
-        if machine.phase == .connected { act(machine.ringBroken()) }
+        act(machine.lost())
     }
 
     // MARK: the loop
@@ -394,7 +395,7 @@ public final class BlkBackend {
             switch ring.pending(reqProd: reqProd) {
             case let .overflow(distance):
                 metrics.add(.ringErrors)
-                logger.warning("domain \(domainID) broke its ring: req_prod \(reqProd) is \(distance) past rsp_prod \(ring.responseProducer) (ring of \(Blkif.ringSize)); ring stopped until the frontend reconnects")
+                logger.warning("domain \(domainID) broke its ring: req_prod \(reqProd) is \(distance) past rsp_prod \(ring.responseProducer) (ring of \(Blkif.ringSize)); ring stopped until the frontend reconnects (state 1)")
                 act(machine.ringBroken())
                 return
             case .none:
