@@ -34,9 +34,10 @@ def test_blk_verify_survives_sigkill_of_its_blkback(xenarm, repo, tmp_path):
         launch.cli("kill", "verify-blk")
         wait_until(lambda: "connection=2" in launch.text(), timeout=60, what="the guest reconnected")
         assert launch.wait(timeout=300) == 0, launch.text()[-4000:]
+        text = launch.text()
     finally:
         launch.close()
-    lines = console(launch.text(), "verify")
+    lines = console(text, "verify")
     assert lines[-1] == "RESULT ok", "\n".join(lines[-30:])
     assert not errors(lines), errors(lines)
     assert any(line.startswith("BLKFRONT vbd=51712 backend left Connected") for line in lines), lines
