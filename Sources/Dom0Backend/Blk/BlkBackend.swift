@@ -309,7 +309,10 @@ public final class BlkBackend {
         do {
             var sawEvent = false
             while let _ = try xenstore.nextEvent(timeout: .zero) { sawEvent = true }
-            metrics.set(.xenstoreReconnects, Int64(xenstore.reconnects))
+            if Int64(xenstore.reconnects) != metrics.value(.xenstoreReconnects) {
+                metrics.set(.xenstoreReconnects, Int64(xenstore.reconnects))
+                logger.info("xenstored reconnected (\(xenstore.reconnects) so far): watches registered again (\(xenstore.rewatches) registrations)")
+            }
             if sawEvent { readFrontendState() }
         } catch {
             rateLimitedLog("events", "xenstore events: \(error)")
