@@ -171,8 +171,27 @@ void blk_verify_main(const char *arg)
     if (r.part == 0)
         refusals(&r, &info);
     if ((info.flags & GUEST_BLK_READ_ONLY) != 0) {
-        check(&r, "read-only-write", sys_blk_io(GUEST_BLK_OP_WRITE, r.disk, 0, r.buffer, 512), -XEN_EROFS);
-        sys_exit(r.errors != 0);
+        /* A read-only disk: writes refused by the kernel, and every sector read must be a whole self-describing
+         * sector of its own number (whatever write put it there). */
+        check(&r, "read-only-write", sys_blk_io(GUEST_BLK_OP_WRITE, r.disk, r.first, r.buffer, 512), -XEN_EROFS);
+        for (uint32_t at = r.first; at < r.first + r.count;) {
+            uint32_t n = chunk(&r, at);
+            uint8_t *buf = place(&r, n * BLKPATTERN_SECTOR);
+            rc = sys_blk_io(GUEST_BLK_OP_READ, r.disk, at, buf, n * BLKPATTERN_SECTOR);
+            if (rc != 0)
+                error(&r, "read", at, rc);
+            r.reads++;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t seq, sector;
+                if (blkpattern_decode(buf + i * BLKPATTERN_SECTOR, &seq, &sector) != 0 || sector != at + i)
+                    r.wrong++;
+            }
+            at += n;
+        }
+        uprintf("BLKVERIFY part=%u read-only sectors=%u..%u reads=%u wrong=%u errors=%u\n", (unsigned)r.part,
+                (unsigned)r.first, (unsigned)(r.first + r.count), (unsigned)r.reads, (unsigned)r.wrong,
+                (unsigned)r.errors);
+        sys_exit(r.wrong + r.errors != 0);
     }
 
     for (uint32_t at = r.first; at < r.first + r.count;) {

@@ -10,8 +10,10 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from blk_scripted import Processes, ScriptedBackend  # noqa: E402
-from blk_support import check_image, console  # noqa: E402
+from blk_support import check_image, console, sector_bytes  # noqa: E402
 from domain_support import ensure_guests, guest  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from launch_support import Launch  # noqa: E402
 
 
 def stats(lines: list) -> dict:
@@ -123,3 +125,50 @@ def test_requests_a_dead_backend_never_answers_fail_with_eio_after_the_deadline(
     s = stats(lines)
     assert s["timeouts"] >= 1 and s["connections"] == 1, s
     assert 29 < ended - died < 90, ended - died
+
+
+READ_ONLY = """name: blk-read-only
+machine:
+  memory: 64MiB
+  hypervisor_reserve: 8MiB
+xenstored: {{}}
+domains:
+  - name: reader
+    memory: 4MiB
+    kernel: {kernel}
+    args: "seed=4"
+devices:
+  - name: disk0
+    kind: disk
+    image: {image}
+    size: 1MiB
+    read_only: true
+backends:
+  - name: blk0
+    kind: blk
+    domain: reader
+    device: xvda
+    model: disk0
+"""
+
+
+def test_a_read_only_disk_refuses_writes_in_the_guest_and_reads_back_its_image(xenarm, tmp_path):
+    ensure_guests()
+    image = tmp_path / "ro.img"
+    image.write_bytes(b"".join(sector_bytes(5, s) for s in range(2048)))
+    topology = tmp_path / "blk-read-only.yaml"
+    topology.write_text(READ_ONLY.format(kernel=guest("blk-verify"), image=image))
+    launch = Launch(xenarm, topology, tmp_path / "run")
+    try:
+        assert launch.wait(timeout=180) == 0, launch.text()[-4000:]
+        text = launch.text()
+    finally:
+        launch.close()
+    lines = console(text, "reader")
+    assert "BLKVERIFY check read-only-write rc=-30" in lines, lines  # -EROFS, before anything reached the ring
+    parts = [re.match(r"^BLKVERIFY part=(\d) read-only sectors=(\d+)\.\.(\d+) reads=(\d+) wrong=(\d+) errors=(\d+)$", line)
+             for line in lines if " read-only " in line]
+    assert sorted((m.group(2), m.group(3)) for m in parts) == [("0", "1024"), ("1024", "2048")], lines
+    assert all(int(m.group(4)) > 0 and m.group(5) == "0" and m.group(6) == "0" for m in parts), lines
+    assert lines[-1] == "RESULT ok", lines
+    assert image.read_bytes() == b"".join(sector_bytes(5, s) for s in range(2048))
