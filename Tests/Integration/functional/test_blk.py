@@ -27,8 +27,10 @@ def xs(run: pathlib.Path, *args, check=True):
 
 
 def counters(run: pathlib.Path, name: str) -> dict:
-    state = json.loads((run / "state.json").read_text())
-    return next(p for p in state["processes"] if p["name"] == name).get("counters", {})
+    """The backend's final counters: its `stopped:` log line (state.json holds the last 500 ms report)."""
+    lines = [l for l in (run / "logs" / f"{name}.log").read_text().splitlines() if "stopped: " in l]
+    assert lines, name
+    return {k: int(v) for k, v in (item.split("=") for item in lines[-1].split("stopped: ")[1].split())}
 
 
 def finish(launch: Launch, timeout=240) -> str:
