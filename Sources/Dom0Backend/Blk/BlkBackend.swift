@@ -343,7 +343,7 @@ public final class BlkBackend {
             service()
             return
         }
-        wait(.milliseconds(20))
+        timed(.idleMicros) { wait(.milliseconds(20)) }
     }
 
     /// Waits until the bus or xenstore socket is readable, at most `limit`.
@@ -382,10 +382,10 @@ public final class BlkBackend {
         while localPort != nil, rounds < 64 {
             rounds += 1
             // The header, then every slot: the batch's ops run in order, so slots are read after req_prod.
-            guard let page = copy([
+            guard let page = timed(.busRingMicros, { copy([
                 .init(read: domainID, ref: ref, offset: 0, length: 16),
                 .init(read: domainID, ref: ref, offset: UInt16(Blkif.ringOffset), length: UInt16(slotsLength)),
-            ]) else { return }
+            ]) }) else { return }
             guard page.allSatisfy(Self.okay) else {
                 metrics.add(.copyErrors)
                 rateLimitedLog("ring-copy", "the ring page (ref \(ref)) cannot be read: status \(page.map(\.status))")
@@ -400,11 +400,11 @@ public final class BlkBackend {
                 return
             case .none:
                 // Idle: ask for a notification at the next request, then look once more.
-                guard let check = copy([
+                guard let check = timed(.busRingMicros, { copy([
                     .init(write: domainID, ref: ref, offset: UInt16(Blkif.reqEventOffset),
                           data: Self.bytes(ring.requestEvent)),
                     .init(read: domainID, ref: ref, offset: UInt16(Blkif.reqProdOffset), length: 4),
-                ]) else { return }
+                ]) }) else { return }
                 guard check.allSatisfy(Self.okay), Self.u32(check[1].data, 0) != reqProd else { return }
                 continue
             case let .requests(start, count):
@@ -416,6 +416,7 @@ public final class BlkBackend {
                         batch.append(r)
                     }
                 }
+                metrics.add(.batches)
                 serve(batch, domain: domainID, ref: ref)
                 if localPort == nil { return }
             }
@@ -470,7 +471,7 @@ public final class BlkBackend {
         func readGroup() -> Bool {
             defer { group = []; groupOps = []; groupBytes = 0 }
             guard !groupOps.isEmpty else { return true }
-            guard let outcomes = copy(groupOps) else { return false }
+            guard let outcomes = timed(.busDataMicros, { copy(groupOps) }) else { return false }
             var at = 0
             for j in group {
                 guard case let .write(_, _, segments) = jobs[j].work else { continue }
@@ -514,7 +515,7 @@ public final class BlkBackend {
             }
             jobs[j].data = []
         }
-        let answers = driver.performAll(disk)
+        let answers = timed(.diskMicros) { driver.performAll(disk) }
         for j in jobs.indices where jobs[j].status == Blkif.responseOkay && jobs[j].work != nil {
             var failed = false
             for k in jobs[j].diskIndices {
@@ -542,7 +543,7 @@ public final class BlkBackend {
         func flushReads() -> Bool {
             defer { pendingReads = []; callOps = []; callBytes = 0 }
             guard !callOps.isEmpty else { return true }
-            guard let outcomes = copy(callOps) else { return false }
+            guard let outcomes = timed(.busDataMicros, { copy(callOps) }) else { return false }
             var at = 0
             for p in pendingReads {
                 let data = outcomes[at ..< at + p.ops - 1]
@@ -624,7 +625,7 @@ public final class BlkBackend {
         var ops = staged
         ops.append(.init(write: domain, ref: ref, offset: UInt16(Blkif.rspProdOffset), data: Self.bytes(ring.responseProducer)))
         ops.append(.init(read: domain, ref: ref, offset: UInt16(Blkif.rspEventOffset), length: 4))
-        guard let outcomes = copy(ops) else { return }
+        guard let outcomes = timed(.busRingMicros, { copy(ops) }) else { return }
         guard outcomes.allSatisfy(Self.okay) else {
             metrics.add(.copyErrors)
             rateLimitedLog("publish", "domain \(domain): publishing responses refused \(outcomes.map(\.status))")
@@ -633,6 +634,8 @@ public final class BlkBackend {
         let notify = ring.push(rspEvent: Self.u32(outcomes[outcomes.count - 1].data, 0))
         if notify, let bus, let localPort {
             do {
+                let start = ContinuousClock.now
+                defer { metrics.add(.busRingMicros, Self.micros(ContinuousClock.now - start)) }
                 try bus.notify(port: localPort)
                 metrics.add(.notifications)
             } catch {
@@ -642,6 +645,15 @@ public final class BlkBackend {
     }
 
     // MARK: helpers
+
+    /// Runs `body` and adds its duration in microseconds to `counter`.
+    private func timed<T>(_ counter: BlkMetrics.Counter, _ body: () -> T) -> T {
+        let start = ContinuousClock.now
+        defer { metrics.add(counter, Self.micros(ContinuousClock.now - start)) }
+        return body()
+    }
+
+    static func micros(_ d: Duration) -> Int64 { d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000 }
 
     static func u32(_ b: [UInt8], _ at: Int) -> UInt32 {
         guard b.count >= at + 4 else { return 0 }
