@@ -418,8 +418,9 @@ public final class BlkBackend {
                     }
                 }
                 metrics.add(.batches)
-                // The batch's last publication also arms req_event and reads the ring again.
-                snapshot = serve(batch, domain: domainID, ref: ref).map { ($0, true) }
+                // The batch's last publication also reads the ring again (req_event is armed only when idle, as
+                // Linux blkback does: arming it during a batch brings notifications that only cost extra passes).
+                snapshot = serve(batch, domain: domainID, ref: ref).map { ($0, false) }
                 if localPort == nil { return }
             }
         }
@@ -629,7 +630,7 @@ public final class BlkBackend {
         defer { staged = [] }
         guard ring.unpublished > 0 || !staged.isEmpty || thenReadRing else { return nil }
         // Slots beyond one call's ops go first, on their own (still unpublished, so in any order).
-        while staged.count > BusGrantCopy.maxOps - 5 {
+        while staged.count > BusGrantCopy.maxOps - 4 {
             let chunk = Array(staged.prefix(BusGrantCopy.maxOps))
             staged.removeFirst(chunk.count)
             guard let outcomes = copy(chunk) else { return nil }
@@ -640,12 +641,12 @@ public final class BlkBackend {
             }
         }
         // Slots, rsp_prod, then rsp_event read after it (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY); with `thenReadRing`
-        // also req_event armed and the ring read again after it: the next round needs no call of its own.
+        // also the ring read again after it: the next round needs no call of its own.
         var ops = staged
         ops.append(.init(write: domain, ref: ref, offset: UInt16(Blkif.rspProdOffset), data: Self.bytes(ring.responseProducer)))
         ops.append(.init(read: domain, ref: ref, offset: UInt16(Blkif.rspEventOffset), length: 4))
         let rspEventIndex = ops.count - 1
-        if thenReadRing { ops += armOps(domain, ref) + ringReadOps(domain, ref) }
+        if thenReadRing { ops += ringReadOps(domain, ref) }
         guard let outcomes = timed(.busRingMicros, { copy(ops) }) else { return nil }
         guard outcomes.allSatisfy(Self.okay) else {
             metrics.add(.copyErrors)
