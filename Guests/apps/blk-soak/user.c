@@ -18,7 +18,8 @@
  * Command line: seed=S (default 1), ops=N (default 2000; 0: no limit), ms=T (stop after T ms of guest time;
  * default 0: no limit), reads=P (percent of read-backs, default 30), flush=F (a flush every F writes, default 16),
  * progress=K (a PROGRESS line every K operations, default 50), max=M (sectors per request, 1..64, default 64).
- * At the end a flush and a read-back of every written sector. Exits 0 only if no WRONG and no ERR.
+ * At the end a flush and a read-back of every written sector. The first ERR ends the run. Exits 0 only if no
+ * WRONG and no ERR.
  */
 #include "ulib.h"
 #include "fmt.h"
@@ -44,14 +45,19 @@ static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
     return v;
 }
 
-/* xorshift32: the same seed gives the same ranges, so a failing soak can be replayed. */
-static uint32_t next_random(void)
+/* The same seed gives the same ranges, so a failing soak can be replayed. */
+static uint32_t next_random(void) { return blkpattern_rand(&rng_state); }
+
+/* The write a sector holds: its seq, 0 for an all-zero sector, -1 for anything else (torn, foreign, another
+ * sector's stamp). */
+static int64_t held_seq(const uint8_t *data, uint32_t sector)
 {
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
+    uint32_t seq, at, any = 0;
+    if (blkpattern_decode(data, &seq, &at) == 0)
+        return at == sector ? (int64_t)seq : -1;
+    for (uint32_t k = 0; k < SECTOR; k++)
+        any |= data[k];
+    return any == 0 ? 0 : -1;
 }
 
 static long blk_io(uint32_t op, uint64_t sector, uint32_t count)
@@ -59,7 +65,7 @@ static long blk_io(uint32_t op, uint64_t sector, uint32_t count)
     struct guest_blk_io io = {
         .op = op, .disk = 0, .sector = sector, .buffer = (uint32_t)buffer, .bytes = count * SECTOR,
     };
-    if (op == 3 /* BLKIF_OP_FLUSH_DISKCACHE */)
+    if (op == GUEST_BLK_OP_FLUSH)
         io.buffer = 0, io.bytes = 0;
     return sys_call(SYS_blk_io, (uint32_t)&io, 0, 0);
 }
@@ -68,7 +74,7 @@ static void do_write(uint32_t seq, uint32_t sector, uint32_t count)
 {
     for (uint32_t k = 0; k < count; k++)
         blkpattern_fill((uint8_t *)buffer + k * SECTOR, seq, sector + k);
-    long rc = blk_io(1 /* BLKIF_OP_WRITE */, sector, count);
+    long rc = blk_io(GUEST_BLK_OP_WRITE, sector, count);
     if (rc == 0) {
         for (uint32_t k = 0; k < count; k++)
             acked[sector + k] = seq;
@@ -85,7 +91,7 @@ static void do_write(uint32_t seq, uint32_t sector, uint32_t count)
 /* Reads COUNT sectors at SECTOR and checks each against the table; returns the sectors verified. */
 static uint32_t do_read(uint32_t sector, uint32_t count)
 {
-    long rc = blk_io(0 /* BLKIF_OP_READ */, sector, count);
+    long rc = blk_io(GUEST_BLK_OP_READ, sector, count);
     if (rc != 0) {
         uprintf("ERR op=read sector=%u count=%u rc=%ld\n", (unsigned)sector, (unsigned)count, rc);
         errors++;
@@ -96,7 +102,7 @@ static uint32_t do_read(uint32_t sector, uint32_t count)
         uint32_t want = acked[sector + k];
         if (want == 0 || want == UNCERTAIN)
             continue;
-        int64_t got = blkpattern_seq((const uint8_t *)buffer + k * SECTOR, sector + k);
+        int64_t got = held_seq((const uint8_t *)buffer + k * SECTOR, sector + k);
         if (got != (int64_t)want) {
             if (bad++ < 4)
                 uprintf("WRONG sector=%u want=%u got=%lld\n", (unsigned)(sector + k), (unsigned)want, (long long)got);
@@ -112,7 +118,7 @@ static uint32_t do_read(uint32_t sector, uint32_t count)
 
 static void do_flush(void)
 {
-    long rc = blk_io(3, 0, 0);
+    long rc = blk_io(GUEST_BLK_OP_FLUSH, 0, 0);
     if (rc != 0) {
         uprintf("ERR op=flush sector=0 count=0 rc=%ld\n", rc);
         errors++;
@@ -140,7 +146,9 @@ void blk_soak_main(const char *arg)
     if (sectors < max)
         max = sectors;
     uint32_t start = sys_time_ms(), seq = 0, writes = 0, reads = 0, verified = 0, done = 0;
-    for (; (ops == 0 || done < ops) && (ms == 0 || sys_time_ms() - start < ms); done++) {
+    /* The first error ends the run: a request that failed after the 30 s deadline means the device is gone, and
+     * every further one would wait as long. */
+    for (; (ops == 0 || done < ops) && (ms == 0 || sys_time_ms() - start < ms) && errors == 0; done++) {
         uint32_t count = 1 + next_random() % max;
         uint32_t sector = next_random() % (sectors - count + 1);
         if (seq > 0 && next_random() % 100 < reads_pct) {
@@ -155,9 +163,10 @@ void blk_soak_main(const char *arg)
             uprintf("PROGRESS %u t=%u writes=%u reads=%u\n", (unsigned)(done + 1), (unsigned)(sys_time_ms() - start),
                     (unsigned)writes, (unsigned)reads);
     }
-    do_flush();
+    if (errors == 0)
+        do_flush();
     /* Every sector ever acknowledged, read back once more after the last flush. */
-    for (uint32_t s = 0; s < sectors; s += MAX_COUNT) {
+    for (uint32_t s = 0; s < sectors && errors == 0; s += MAX_COUNT) {
         uint32_t count = sectors - s < MAX_COUNT ? sectors - s : MAX_COUNT, any = 0;
         for (uint32_t k = 0; k < count && !any; k++)
             any = acked[s + k] != 0 && acked[s + k] != UNCERTAIN;

@@ -43,7 +43,11 @@ struct SoakAnalysis {
         var expected = 0, missing = 0, repeated = 0
         var neighbours: [SoakNeighbour] = []
         var guests: [SoakGuest] = []
-        let windows = recorded.map { k in (start: k.at + origin, end: k.at + origin + (k.recoveryMilliseconds ?? k.restartMilliseconds ?? 0)) }
+        // A restart window lasts from the kill until the service flowed again (or the process was ready).
+        let windows = zip(kills, recorded).map { kill, k in
+            (domain: kill.target.probe.domain,
+             start: kill.time, end: kill.time + (k.recoveryMilliseconds ?? k.restartMilliseconds ?? 0))
+        }
         for domain in topology.domains.map(\.name) {
             let log = SoakGuestLog(domain: domain, lines: lines)
             acked += log.acks.count
@@ -64,8 +68,11 @@ struct SoakAnalysis {
             }
             let defects = log.numberedDefects
             expected += defects.expected; missing += defects.missing; repeated += defects.repeated
-            if log.acks.isEmpty && !log.progress.isEmpty {
-                neighbours.append(SoakThroughput.measure(domain: domain, samples: log.progress, windows: windows))
+            if !log.progress.isEmpty {
+                // Its progress while *another* domain's processes (or the shared xenstored) restart: its own
+                // device's outage is not a neighbour's disturbance.
+                let others = windows.filter { $0.domain != domain }.map { (start: $0.start, end: $0.end) }
+                neighbours.append(SoakThroughput.measure(domain: domain, samples: log.progress, windows: others))
             }
             if let result = log.result, result != "RESULT ok" {
                 errors += 1

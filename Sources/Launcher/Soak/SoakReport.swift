@@ -75,7 +75,7 @@ public struct SoakReport: Codable, Sendable, Equatable {
         }
         for n in neighbours {
             out.append("neighbour \(n.domain): " + (n.fraction.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a")
-                       + " of undisturbed throughput during restarts ("
+                       + " of undisturbed progress while other domains' processes restarted ("
                        + String(format: "%.0f/s during, %.0f/s undisturbed", n.duringRestartsPerSecond ?? 0,
                                 n.undisturbedPerSecond ?? 0) + ")")
         }
@@ -121,7 +121,8 @@ public struct SoakStats: Codable, Sendable, Equatable {
     var text: String { String(format: "p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d)", p50, p99, max, count) }
 }
 
-/// A neighbour's progress rate while a restart was in progress, against the rest of the time.
+/// A guest's progress rate while another domain's process (or xenstored) was restarting, against the rest of
+/// the time.
 public struct SoakNeighbour: Codable, Sendable, Equatable {
     public var domain: String
     /// Progress units per second inside restart windows (kill → recovery) and outside them.

@@ -31,6 +31,14 @@ public enum SoakProbe: Sendable, Equatable {
         }
     }
 
+    /// The one domain whose service it is; nil for xenstored (every guest's) and a model no guest uses.
+    public var domain: String? {
+        switch self {
+        case let .blockIO(d), let .consoleLine(d): return d
+        case .xenstoreLine, .none: return nil
+        }
+    }
+
     var label: String {
         switch self {
         case let .blockIO(d): return "next ACK/READ ok of \(d)"
