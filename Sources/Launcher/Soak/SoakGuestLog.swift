@@ -7,23 +7,32 @@
 ///     PROGRESS N [t=MS]                           a progress counter, optionally stamped with guest time
 ///     line NNNNNN ...  /  LINES done count=N      console-echo's numbered lines
 ///     RESULT ok | RESULT fail ...
-struct SoakGuestLog {
-    struct Write: Equatable { var seq: UInt64; var sector: UInt64; var count: UInt64 }
-    struct Sample: Equatable { var arrival: Double; var counter: Double; var guestMilliseconds: Double? }
+public struct SoakGuestLog: Sendable {
+    public struct Write: Equatable, Sendable {
+        public var seq: UInt64, sector: UInt64, count: UInt64
+        public init(seq: UInt64, sector: UInt64, count: UInt64) { self.seq = seq; self.sector = sector; self.count = count }
+    }
+    public struct Sample: Equatable, Sendable {
+        public var arrival: Double, counter: Double, guestMilliseconds: Double?
+        public init(arrival: Double, counter: Double, guestMilliseconds: Double? = nil) {
+            self.arrival = arrival; self.counter = counter; self.guestMilliseconds = guestMilliseconds
+        }
+    }
 
-    var domain: String
-    var acks: [Write] = []
+    public private(set) var domain: String
+    public private(set) var acks: [Write] = []
     /// Writes that returned an error: their sectors may hold the old or the new stamp.
-    var failedWrites: [Write] = []
-    var readsOK = 0
-    var wrong: [String] = []
-    var errors: [String] = []
-    var result: String?
-    var progress: [Sample] = []
-    var numbered: [Int] = []
-    var numberedExpected: Int?
+    public private(set) var failedWrites: [Write] = []
+    public private(set) var readsOK = 0
+    public private(set) var wrong: [String] = []
+    public private(set) var errors: [String] = []
+    public private(set) var result: String?
+    public private(set) var progress: [Sample] = []
+    public private(set) var numbered: [Int] = []
+    public private(set) var numberedExpected: Int?
 
-    init(domain: String, lines: [SoakLine]) {
+    /// The lines of `domain` among `lines`.
+    public init(domain: String, lines: [SoakLine]) {
         self.domain = domain
         for line in lines where line.domain == domain { take(line) }
     }
@@ -70,7 +79,7 @@ struct SoakGuestLog {
     }
 
     /// Numbered console lines missing, and repeated or out of order, against `LINES done count=N`.
-    var numberedDefects: (expected: Int, missing: Int, repeated: Int) {
+    public var numberedDefects: (expected: Int, missing: Int, repeated: Int) {
         guard let expected = numberedExpected ?? numbered.max(), expected > 0 else { return (0, 0, 0) }
         let seen = Set(numbered)
         let missing = (1...expected).filter { !seen.contains($0) }.count

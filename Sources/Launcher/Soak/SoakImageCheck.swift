@@ -5,16 +5,16 @@ import Foundation
 /// `stamp ^ (j * 0x9E3779B97F4A7C15)`, `stamp = (seq << 32) | (sector & 0xffffffff)`. For each sector, the last
 /// acknowledged write covering it must be what the image holds; a write that failed (ERR) and came later may
 /// have landed or not, so its seq is accepted too. Sectors no acknowledged write covers are not judged.
-struct SoakImageCheck {
+public struct SoakImageCheck: Sendable {
     static let sectorSize = 512
     static let golden: UInt64 = 0x9E37_79B9_7F4A_7C15
 
-    var sectorsChecked = 0
-    var sectorsLost = 0
+    public private(set) var sectorsChecked = 0
+    public private(set) var sectorsLost = 0
     /// Acknowledged writes with at least one sector that does not hold them.
-    var writesLost = 0
+    public private(set) var writesLost = 0
     /// The first few wrong sectors, described.
-    var details: [String] = []
+    public private(set) var details: [String] = []
 
     /// The write seq a sector holds: 0 for a zero sector, nil for anything that is not a valid stamp of `sector`.
     static func decode(_ bytes: UnsafeRawBufferPointer, sector: UInt64) -> UInt64? {
@@ -26,7 +26,7 @@ struct SoakImageCheck {
         return stamp >> 32
     }
 
-    init(image path: String, acks: [SoakGuestLog.Write], failed: [SoakGuestLog.Write]) {
+    public init(image path: String, acks: [SoakGuestLog.Write], failed: [SoakGuestLog.Write]) {
         // The last acknowledged seq of each sector, and the failed seqs that came after it.
         var last: [UInt64: UInt64] = [:]
         for w in acks { for s in w.sector..<(w.sector + w.count) where (last[s] ?? 0) < w.seq { last[s] = w.seq } }

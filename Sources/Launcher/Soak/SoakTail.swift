@@ -9,6 +9,7 @@ public struct SoakLine: Sendable, Equatable {
     public var time: Double
     public var domain: String
     public var text: String
+    public init(time: Double, domain: String, text: String) { self.time = time; self.domain = domain; self.text = text }
 }
 
 /// Follows the guests' console output while the topology runs and timestamps each complete line on arrival:

@@ -2,8 +2,9 @@
 /// Progress is a counter sampled by `PROGRESS N` lines. When a line carries the guest's own time (`t=MS`, guest
 /// time is host monotonic time with an offset), the sample is placed at the time it was printed (offset: the
 /// smallest arrival − t), so a console path that delays lines does not look like a guest that stalled.
-enum SoakThroughput {
-    static func measure(domain: String, samples: [SoakGuestLog.Sample],
+public enum SoakThroughput {
+    /// `samples`' progress rate inside `windows` (host monotonic ms) over the rate outside them.
+    public static func measure(domain: String, samples: [SoakGuestLog.Sample],
                         windows: [(start: Double, end: Double)]) -> SoakNeighbour {
         var points = placed(samples)
         points.sort { $0.time < $1.time }
