@@ -45,9 +45,6 @@ public final class BlkBackend {
     /// not notify), and the frontend's `state` re-read (a watch lost with xenstored).
     public static let idleCheck: Duration = .milliseconds(200)
     public static let stateRecheck: Duration = .seconds(1)
-    /// Responses published at least every this many requests of a batch, so the first answers of a full ring
-    /// do not wait for the last.
-    public static let publishEvery = 4
 
     public let configuration: Configuration
     public let metrics = BlkMetrics()
@@ -205,8 +202,9 @@ public final class BlkBackend {
             pendingConnect = true
             connect()
         case let .disconnect(state):
+            pendingConnect = false
             disconnect()
-            writeState(state)
+            if let state { writeState(state) }
         case let .write(state):
             writeState(state)
         }
@@ -297,7 +295,7 @@ public final class BlkBackend {
         localPort = nil
         // Responses of the lost call may be half written: the ring cannot be trusted. As after a restart, go back
         // to InitWait; the frontend initialises the ring again and re-issues what had no response.
-        if machine.phase == .connected { act(machine.ringBroken()) }
+        act(machine.lost())
     }
 
     // MARK: the loop
@@ -308,7 +306,10 @@ public final class BlkBackend {
         do {
             var sawEvent = false
             while let _ = try xenstore.nextEvent(timeout: .zero) { sawEvent = true }
-            metrics.set(.xenstoreReconnects, Int64(xenstore.reconnects))
+            if Int64(xenstore.reconnects) != metrics.value(.xenstoreReconnects) {
+                metrics.set(.xenstoreReconnects, Int64(xenstore.reconnects))
+                logger.info("xenstored reconnected (\(xenstore.reconnects) so far): watches registered again (\(xenstore.rewatches) registrations)")
+            }
             if sawEvent { readFrontendState() }
         } catch {
             rateLimitedLog("events", "xenstore events: \(error)")
@@ -394,7 +395,7 @@ public final class BlkBackend {
             switch ring.pending(reqProd: reqProd) {
             case let .overflow(distance):
                 metrics.add(.ringErrors)
-                logger.warning("domain \(domainID) broke its ring: req_prod \(reqProd) is \(distance) past rsp_prod \(ring.responseProducer) (ring of \(Blkif.ringSize)); ring stopped until the frontend reconnects")
+                logger.warning("domain \(domainID) broke its ring: req_prod \(reqProd) is \(distance) past rsp_prod \(ring.responseProducer) (ring of \(Blkif.ringSize)); ring stopped until the frontend reconnects (state 1)")
                 act(machine.ringBroken())
                 return
             case .none:
@@ -408,107 +409,197 @@ public final class BlkBackend {
                 continue
             case let .requests(start, count):
                 let slots = page[1].data
-                var staged: [BusGrantCopy.Op] = []
-                var served = 0
+                var batch: [BlkifRequest] = []
                 for index in BlkRing.indices(from: start, count: count) {
-                    let offset = Blkif.slotOffset(index) - Blkif.ringOffset
                     ring.consume(1)
-                    guard let request = BlkifRequest(bytes: slots, at: offset) else { continue }
-                    staged += handle(request, domain: domainID)
-                    served += 1
-                    if served % Self.publishEvery == 0 || staged.count > BusGrantCopy.maxOps - 16 {
-                        publish(&staged, domain: domainID, ref: ref)
+                    if let r = BlkifRequest(bytes: slots, at: Blkif.slotOffset(index) - Blkif.ringOffset) {
+                        batch.append(r)
                     }
-                    if localPort == nil { return }
                 }
-                publish(&staged, domain: domainID, ref: ref)
+                serve(batch, domain: domainID, ref: ref)
+                if localPort == nil { return }
             }
         }
     }
 
-    /// Serves one request. Returns the grant copy ops still to send for it (its response slot, and for a read
-    /// that has already written its data, nothing more), in the order they must run.
-    private func handle(_ request: BlkifRequest, domain: UInt16) -> [BusGrantCopy.Op] {
-        metrics.add(.requests)
-        guard let capacity else { return respond(request, Blkif.responseError) }
-        let work: BlkWork
-        switch BlkRequestCheck.check(request, capacitySectors: capacity, readOnly: configuration.readOnly) {
-        case let .failure(refusal):
-            metrics.add(.invalid)
-            rateLimitedLog("invalid", "domain \(domain) request id \(request.id) op \(request.operation): \(refusal)")
-            return respond(request, refusal.status)
-        case let .success(w):
-            work = w
-        }
-        switch work {
-        case let .read(_, _, segments):
-            metrics.add(.reads)
-            guard let response = driver.perform(BlkRequestCheck.diskRequests(work, id: { _ in driver.newID() })[0]),
-                  response.status == .ok, response.data.count == work.dataBytes else {
-                return respond(request, Blkif.responseError, modelFailed: true)
-            }
-            // The data into the guest's pages, and the response slot after it, in one bus call: the response is
-            // not published (rsp_prod) until every copy of it is known to have worked.
-            var ops: [BusGrantCopy.Op] = []
-            var at = 0
-            for s in segments {
-                let (offset, length) = BlkRequestCheck.pageSpan(s)
-                ops.append(.init(write: domain, ref: s.gref, offset: UInt16(offset),
-                                 data: Array(response.data[at ..< at + length])))
-                at += length
-            }
-            let slot = ring.nextResponseSlot()
-            ops.append(.init(write: domain, ref: ringRef ?? 0, offset: UInt16(slot),
-                             data: BlkifResponse(id: request.id, operation: request.operation,
-                                                 status: Blkif.responseOkay).encoded()))
-            guard let outcomes = copy(ops) else { return [] }
-            if outcomes.dropLast().allSatisfy(Self.okay) {
-                metrics.add(.bytesRead, Int64(work.dataBytes))
-                return []
-            }
-            metrics.add(.copyErrors)
-            metrics.add(.errors)
-            rateLimitedLog("copy", "domain \(domain) request id \(request.id): grant copy refused \(outcomes.map(\.status))")
-            // Overwrite the unpublished response slot with the error before rsp_prod moves.
-            return [.init(write: domain, ref: ringRef ?? 0, offset: UInt16(slot),
-                          data: BlkifResponse(id: request.id, operation: request.operation,
-                                              status: Blkif.responseError).encoded())]
-        case let .write(_, _, segments):
-            metrics.add(.writes)
-            let ops = segments.map { s -> BusGrantCopy.Op in
-                let (offset, length) = BlkRequestCheck.pageSpan(s)
-                return .init(read: domain, ref: s.gref, offset: UInt16(offset), length: UInt16(length))
-            }
-            guard let outcomes = copy(ops) else { return [] }
-            guard outcomes.allSatisfy(Self.okay) else {
-                metrics.add(.copyErrors)
-                rateLimitedLog("copy", "domain \(domain) request id \(request.id): grant copy refused \(outcomes.map(\.status))")
-                return respond(request, Blkif.responseError)
-            }
-            var data: [UInt8] = []
-            data.reserveCapacity(work.dataBytes)
-            for o in outcomes { data += o.data }
-            guard let response = driver.perform(BlkRequestCheck.diskRequests(work, data: data, id: { _ in driver.newID() })[0]),
-                  response.status == .ok else {
-                return respond(request, Blkif.responseError, modelFailed: true)
-            }
-            metrics.add(.bytesWritten, Int64(work.dataBytes))
-            return respond(request, Blkif.responseOkay)
-        case .flush, .discard:
-            metrics.add(work == .flush ? .flushes : .discards)
-            for d in BlkRequestCheck.diskRequests(work, id: { _ in driver.newID() }) {
-                guard let response = driver.perform(d), response.status == .ok else {
-                    return respond(request, Blkif.responseError, modelFailed: true)
+    /// One request of a batch on its way through `serve`.
+    private struct Job {
+        var request: BlkifRequest
+        var work: BlkWork?
+        /// The status so far: OKAY until something fails.
+        var status: Int16 = Blkif.responseOkay
+        var data: [UInt8] = []
+        var diskIndices: [Int] = []
+    }
+
+    /// Largest data of one bus call: 32 ops of a page would be 128 KiB; the frame limit is 256 KiB.
+    static let maxCopyBytes = 96 * 1024
+
+    /// Serves a batch of requests read from the ring, in three phases that each cross a process boundary as few
+    /// times as possible: (1) the data of every write, read from the guest's pages in batched grant copies;
+    /// (2) every disk transaction in flight at once to the model (`performAll`); (3) read data and response slots
+    /// written in batched grant copies, `rsp_prod` published after each batch (only once every copy of its
+    /// responses is known to have worked), the guest notified per ring.h's rule.
+    private func serve(_ requests: [BlkifRequest], domain: UInt16, ref: UInt32) {
+        guard let capacity else { return }
+        var jobs: [Job] = []
+        for request in requests {
+            metrics.add(.requests)
+            var job = Job(request: request)
+            switch BlkRequestCheck.check(request, capacitySectors: capacity, readOnly: configuration.readOnly) {
+            case let .failure(refusal):
+                metrics.add(.invalid)
+                rateLimitedLog("invalid", "domain \(domain) request id \(request.id) op \(request.operation): \(refusal)")
+                job.status = refusal.status
+            case let .success(work):
+                job.work = work
+                switch work {
+                case .read: metrics.add(.reads)
+                case .write: metrics.add(.writes)
+                case .flush: metrics.add(.flushes)
+                case .discard: metrics.add(.discards)
                 }
             }
-            return respond(request, Blkif.responseOkay)
+            jobs.append(job)
         }
+
+        // (1) Write data from the guest, as many requests per bus call as fit.
+        var group: [Int] = []
+        var groupOps: [BusGrantCopy.Op] = []
+        var groupBytes = 0
+        func readGroup() -> Bool {
+            defer { group = []; groupOps = []; groupBytes = 0 }
+            guard !groupOps.isEmpty else { return true }
+            guard let outcomes = copy(groupOps) else { return false }
+            var at = 0
+            for j in group {
+                guard case let .write(_, _, segments) = jobs[j].work else { continue }
+                let mine = outcomes[at ..< at + segments.count]
+                at += segments.count
+                if mine.allSatisfy(Self.okay) {
+                    var data: [UInt8] = []
+                    data.reserveCapacity(jobs[j].work!.dataBytes)
+                    for o in mine { data += o.data }
+                    jobs[j].data = data
+                } else {
+                    metrics.add(.copyErrors)
+                    rateLimitedLog("copy", "domain \(domain) request id \(jobs[j].request.id): grant copy refused \(mine.map(\.status))")
+                    jobs[j].status = Blkif.responseError
+                }
+            }
+            return true
+        }
+        for j in jobs.indices {
+            guard case let .write(_, _, segments) = jobs[j].work else { continue }
+            let bytes = jobs[j].work!.dataBytes
+            if groupOps.count + segments.count > BusGrantCopy.maxOps || groupBytes + bytes > Self.maxCopyBytes {
+                guard readGroup() else { return }
+            }
+            group.append(j)
+            groupBytes += bytes
+            for seg in segments {
+                let (offset, length) = BlkRequestCheck.pageSpan(seg)
+                groupOps.append(.init(read: domain, ref: seg.gref, offset: UInt16(offset), length: UInt16(length)))
+            }
+        }
+        guard readGroup() else { return }
+
+        // (2) Every disk transaction at once.
+        var disk: [DiskRequest] = []
+        for j in jobs.indices where jobs[j].status == Blkif.responseOkay {
+            guard let work = jobs[j].work else { continue }
+            for d in BlkRequestCheck.diskRequests(work, data: jobs[j].data, id: { _ in driver.newID() }) {
+                jobs[j].diskIndices.append(disk.count)
+                disk.append(d)
+            }
+            jobs[j].data = []
+        }
+        let answers = driver.performAll(disk)
+        for j in jobs.indices where jobs[j].status == Blkif.responseOkay && jobs[j].work != nil {
+            var failed = false
+            for k in jobs[j].diskIndices {
+                guard let a = answers[k], a.status == .ok else { failed = true; break }
+            }
+            if case .read = jobs[j].work!, !failed, let k = jobs[j].diskIndices.first,
+               let data = answers[k]?.data, data.count == jobs[j].work!.dataBytes {
+                jobs[j].data = data
+            } else if case .read = jobs[j].work! {
+                failed = true
+            }
+            if failed {
+                jobs[j].status = Blkif.responseError
+                rateLimitedLog("model", "disk model failed request id \(jobs[j].request.id) (\(jobs[j].request.operation))")
+            } else if case .write = jobs[j].work! {
+                metrics.add(.bytesWritten, Int64(jobs[j].work!.dataBytes))
+            }
+        }
+
+        // (3) Responses: read data and slots in batched calls, corrections and other slots staged, then published.
+        var staged: [BusGrantCopy.Op] = []
+        var pendingReads: [(job: Int, slot: Int, ops: Int)] = []
+        var callOps: [BusGrantCopy.Op] = []
+        var callBytes = 0
+        func flushReads() -> Bool {
+            defer { pendingReads = []; callOps = []; callBytes = 0 }
+            guard !callOps.isEmpty else { return true }
+            guard let outcomes = copy(callOps) else { return false }
+            var at = 0
+            for p in pendingReads {
+                let data = outcomes[at ..< at + p.ops - 1]
+                at += p.ops
+                let job = jobs[p.job]
+                if data.allSatisfy(Self.okay) {
+                    metrics.add(.bytesRead, Int64(job.work!.dataBytes))
+                } else {
+                    metrics.add(.copyErrors)
+                    metrics.add(.errors)
+                    rateLimitedLog("copy", "domain \(domain) request id \(job.request.id): grant copy refused \(data.map(\.status))")
+                    // The slot is not published yet: it becomes the error before rsp_prod moves.
+                    staged.append(.init(write: domain, ref: ref, offset: UInt16(p.slot),
+                                        data: BlkifResponse(id: job.request.id, operation: job.request.operation,
+                                                            status: Blkif.responseError).encoded()))
+                }
+            }
+            return true
+        }
+        for j in jobs.indices {
+            let job = jobs[j]
+            if job.status == Blkif.responseOkay, case let .read(_, _, segments) = job.work! {
+                let bytes = job.work!.dataBytes
+                if callOps.count + segments.count + 1 > BusGrantCopy.maxOps - 2 || callBytes + bytes > Self.maxCopyBytes {
+                    guard flushReads() else { return }
+                    publish(&staged, domain: domain, ref: ref)
+                    if localPort == nil { return }
+                }
+                var at = 0
+                for seg in segments {
+                    let (offset, length) = BlkRequestCheck.pageSpan(seg)
+                    callOps.append(.init(write: domain, ref: seg.gref, offset: UInt16(offset),
+                                         data: Array(job.data[at ..< at + length])))
+                    at += length
+                }
+                let slot = ring.nextResponseSlot()
+                callOps.append(.init(write: domain, ref: ref, offset: UInt16(slot),
+                                     data: BlkifResponse(id: job.request.id, operation: job.request.operation,
+                                                         status: Blkif.responseOkay).encoded()))
+                callBytes += bytes
+                pendingReads.append((j, slot, segments.count + 1))
+            } else {
+                staged += respond(job.request, job.status)
+                if staged.count >= BusGrantCopy.maxOps - 2 {
+                    guard flushReads() else { return }
+                    publish(&staged, domain: domain, ref: ref)
+                    if localPort == nil { return }
+                }
+            }
+        }
+        guard flushReads() else { return }
+        publish(&staged, domain: domain, ref: ref)
     }
 
     /// Takes the next response slot for `request` with `status`: the op that writes it.
-    private func respond(_ request: BlkifRequest, _ status: Int16, modelFailed: Bool = false) -> [BusGrantCopy.Op] {
+    private func respond(_ request: BlkifRequest, _ status: Int16) -> [BusGrantCopy.Op] {
         if status != Blkif.responseOkay { metrics.add(.errors) }
-        if modelFailed { rateLimitedLog("model", "disk model failed request id \(request.id) (\(request.operation))") }
         let slot = ring.nextResponseSlot()
         return [.init(write: domainID ?? 0, ref: ringRef ?? 0, offset: UInt16(slot),
                       data: BlkifResponse(id: request.id, operation: request.operation, status: status).encoded())]
@@ -519,6 +610,17 @@ public final class BlkBackend {
     private func publish(_ staged: inout [BusGrantCopy.Op], domain: UInt16, ref: UInt32) {
         defer { staged = [] }
         guard ring.unpublished > 0 || !staged.isEmpty else { return }
+        // Slots beyond one call's ops go first, on their own (still unpublished, so in any order).
+        while staged.count > BusGrantCopy.maxOps - 2 {
+            let chunk = Array(staged.prefix(BusGrantCopy.maxOps))
+            staged.removeFirst(chunk.count)
+            guard let outcomes = copy(chunk) else { return }
+            guard outcomes.allSatisfy(Self.okay) else {
+                metrics.add(.copyErrors)
+                rateLimitedLog("publish", "domain \(domain): response slots refused \(outcomes.map(\.status))")
+                return
+            }
+        }
         var ops = staged
         ops.append(.init(write: domain, ref: ref, offset: UInt16(Blkif.rspProdOffset), data: Self.bytes(ring.responseProducer)))
         ops.append(.init(read: domain, ref: ref, offset: UInt16(Blkif.rspEventOffset), length: 4))

@@ -19,6 +19,7 @@ public final class BlkNativeDriver {
     public init(context: ZMQContext, endpoint: String, metrics: BlkMetrics, deadline: Duration = .seconds(20))
         throws(WireError) {
         self.endpoint = endpoint
+        self.context = context
         self.metrics = metrics
         self.deadline = deadline
         // One attempt per call: the retry loop is here, so it can count and bound the whole wait.
@@ -58,6 +59,93 @@ public final class BlkNativeDriver {
                 return nil
             }
         }
+    }
+
+    /// Performs `requests` with all of them in flight at once on one connection (the model answers them in order,
+    /// without waiting for this process between two of them), retrying the unanswered ones with the same frames
+    /// (same sequences, same request ids) through model restarts until `deadline`. Each result is the response to
+    /// the request at the same index, or nil when it failed for good.
+    public func performAll(_ requests: [DiskRequest]) -> [DiskResponse?] {
+        if requests.count <= 1 { return requests.map { perform($0) } }
+        var results = [DiskResponse?](repeating: nil, count: requests.count)
+        var frames: [UInt64: (index: Int, frame: [UInt8])] = [:]
+        for (i, r) in requests.enumerated() {
+            pipelineSequence &+= 1
+            frames[pipelineSequence] = (i, Frame.encode(r, sequence: pipelineSequence))
+        }
+        let giveUp = ContinuousClock.now + deadline
+        var pending = frames
+        var first = true
+        while !pending.isEmpty {
+            if !first {
+                guard ContinuousClock.now < giveUp else { break }
+                metrics.add(.modelRetries, Int64(pending.count))
+                reconnectPipeline()
+            }
+            first = false
+            guard let socket = pipelineSocket() else { continue }
+            var sendFailed = false
+            for sequence in pending.keys.sorted() {
+                do { try socket.send(pending[sequence]!.frame) } catch {
+                    sendFailed = true
+                    break
+                }
+            }
+            if sendFailed { continue }
+            // Answers until none came for one attempt's timeout.
+            var attemptDeadline = ContinuousClock.now + Self.attemptTimeout
+            while !pending.isEmpty {
+                let left = attemptDeadline - ContinuousClock.now
+                guard left > .zero else { break }
+                let ms = Int32(clamping: max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+                guard (try? socket.set(.receiveTimeout(milliseconds: ms))) != nil,
+                      let parts = try? socket.receiveMultipart(), let frame = parts.last else { break }
+                var reader = ByteReader(frame)
+                guard let header = try? FrameHeader(decoding: &reader), header.flags.contains(.reply),
+                      let entry = pending[header.sequence] else { continue }  // stale: an earlier attempt's answer
+                pending[header.sequence] = nil
+                attemptDeadline = ContinuousClock.now + Self.attemptTimeout
+                if let response = try? Frame.decode(DiskResponse.self, from: frame).1,
+                   response.requestID == requests[entry.index].requestID {
+                    results[entry.index] = response
+                } else {
+                    metrics.add(.modelErrors)  // an ErrorReply or an answer that does not decode
+                }
+            }
+        }
+        if !pending.isEmpty { metrics.add(.modelErrors, Int64(pending.count)) }
+        return results
+    }
+
+    /// One attempt's wait for the next answer of a pipelined batch (a model restarting takes longer).
+    static let attemptTimeout: Duration = .milliseconds(500)
+
+    private var pipeline: ZMQSocket?
+    private var pipelineSequence: UInt64 = 1 << 40
+    private let context: ZMQContext
+
+    private func pipelineSocket() -> ZMQSocket? {
+        if let pipeline { return pipeline }
+        do {
+            let s = try context.socket(.dealer)
+            try s.set(.linger(milliseconds: 0))
+            try s.set(.immediate(true))
+            try s.set(.reconnectInterval(milliseconds: 50))
+            try s.set(.reconnectIntervalMax(milliseconds: 1000))
+            try s.set(.sendTimeout(milliseconds: Int32(500)))
+            try s.set(.maxMessageSize(Int64(FrameHeader.transportLimit)))
+            try s.connect(endpoint)
+            pipeline = s
+            return s
+        } catch {
+            return nil
+        }
+    }
+
+    /// A fresh connection: a restarted model lost what was queued; late answers of the old one are dropped with it.
+    private func reconnectPipeline() {
+        pipeline?.close()
+        pipeline = nil
     }
 
     /// The disk's size in sectors, found by reading single sectors (the model answers `outOfRange` past the end):

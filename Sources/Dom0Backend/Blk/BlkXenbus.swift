@@ -29,22 +29,27 @@ public struct XenbusState: RawRepresentable, Hashable, Sendable, CustomStringCon
     }
 }
 
-/// blkback's half of the xenbus handshake (docs/block.md, "Handshake"; the contract in docs of issue 7) as a
-/// value: each frontend `state` seen, and each outcome of a connection attempt, returns what to do; the backend
-/// loop does the xenstore and bus I/O.
+/// blkback's half of the xenbus handshake (docs/block.md, "Handshake"; /work/contract-blk.md) as a value: each
+/// frontend `state` seen, and each outcome of a connection attempt, returns what to do; the backend loop does the
+/// xenstore and bus I/O.
 ///
 /// Phases: `waiting` (our `state` is InitWait, we wait for the frontend's Initialised), `connected` (ring in
-/// service), `closed` (we followed the frontend to Closing/Closed, or refused its protocol). A restarted backend
-/// starts in `waiting` whatever the frontend's state is: a frontend still Connected from before the restart sees
-/// us leave Connected and initialises the ring again (Initialised), which is what we wait for.
+/// service), `stopped` (the guest broke the ring: nothing more is read from it until the frontend reconnects),
+/// `refused` (a protocol we do not serve: Closing). A restarted backend starts in `waiting` whatever the
+/// frontend's state is: a frontend still Connected from before the restart sees us leave Connected and
+/// initialises the ring again (Initialised), which is what we wait for.
+///
+/// The frontend reconnects by writing Initialising (or Closing/Closed): with a ring (connected or stopped) the
+/// backend drops it and its port, writes InitWait and waits for Initialised as at its start (contract,
+/// "Changes" 20:36).
 public struct BlkXenbusMachine: Equatable, Sendable {
-    public enum Phase: Equatable, Sendable { case waiting, connected, closed }
+    public enum Phase: Equatable, Sendable { case waiting, connected, stopped, refused }
     public enum Action: Equatable, Sendable {
         case none
-        /// Read ring-ref, event-channel and protocol, bind the port, start a fresh ring, then `connected(...)`.
+        /// Read ring-ref, event-channel and protocol, bind the port, start a fresh ring, then `connected()`.
         case connect
-        /// Stop the ring and unbind its port, then write `state` = the given value.
-        case disconnect(write: XenbusState)
+        /// Stop the ring and unbind its port, then write `state` = the given value (nil: leave it).
+        case disconnect(write: XenbusState?)
         /// Write `state` (no ring to stop).
         case write(XenbusState)
     }
@@ -55,29 +60,22 @@ public struct BlkXenbusMachine: Equatable, Sendable {
 
     /// The frontend's `state` node changed (or was read again after a watch event).
     public mutating func frontend(_ state: XenbusState) -> Action {
-        switch (phase, state) {
-        case (.waiting, .initialised):
-            return .connect
-        case (.connected, .closing), (.connected, .closed):
-            phase = .closed
-            return .disconnect(write: state)
-        case (.connected, .initialising), (.connected, .unknown):
-            // A frontend that started over (a new guest kernel on the same domain): offer the device again.
+        let restarting = state == .initialising || state == .closing || state == .closed
+        switch phase {
+        case .waiting:
+            return state == .initialised ? .connect : .none
+        case .connected, .stopped:
+            guard restarting else {
+                // Initialised while Connected: the frontend has not seen our Connected yet (Linux blkback ignores
+                // it too); a frontend that starts over writes Initialising first.
+                return .none
+            }
             phase = .waiting
             return .disconnect(write: .initWait)
-        case (.waiting, .closing), (.waiting, .closed):
-            phase = .closed
-            return .write(state)
-        case (.closed, .initialising), (.closed, .initWait):
+        case .refused:
+            guard state == .initialising else { return .none }
             phase = .waiting
             return .write(.initWait)
-        case (.closed, .initialised):
-            return .connect
-        default:
-            // Connected while we wait: the frontend from before our restart; it will come back as Initialised.
-            // Initialised while we are Connected: the frontend has not seen our Connected yet (as Linux
-            // blkback, ignored: a frontend that re-initialises does so after seeing us leave Connected).
-            return .none
         }
     }
 
@@ -87,16 +85,25 @@ public struct BlkXenbusMachine: Equatable, Sendable {
         return .write(.connected)
     }
 
-    /// The frontend's ring cannot be served (a protocol other than `arm-abi`, an unreadable ring-ref): Closing,
-    /// as Linux's xenbus_dev_fatal does.
+    /// The frontend's ring cannot be served (a protocol other than `arm-abi`, ring-ref or event-channel missing or
+    /// not numbers): Closing, as Linux's xenbus_dev_fatal does. A frontend that fixes it starts over (Initialising).
     public mutating func refused() -> Action {
-        phase = .closed
+        phase = .refused
         return .write(.closing)
     }
 
-    /// The ring broke (indices more than a ring apart): stop it and go back to InitWait, so the frontend
-    /// initialises it again exactly as after a backend restart.
+    /// The guest broke the ring (indices more than a ring apart): stop serving it, leave `state` alone, until the
+    /// frontend reconnects.
     public mutating func ringBroken() -> Action {
+        guard phase == .connected else { return .none }
+        phase = .stopped
+        return .disconnect(write: nil)
+    }
+
+    /// The ring's state is lost on our side (the hypervisor bus failed mid-call): offer the device again, as a
+    /// restarted backend does; the frontend re-initialises and re-issues what had no response.
+    public mutating func lost() -> Action {
+        guard phase == .connected else { return .none }
         phase = .waiting
         return .disconnect(write: .initWait)
     }
