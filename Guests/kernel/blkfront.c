@@ -36,6 +36,7 @@
 #include <xen/io/blkif.h>
 #include <xen/io/xenbus.h>
 #include <xen/io/protocols.h>
+#include <xen/io/xs_wire.h>
 
 #define SLOTS 32
 #define SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
@@ -46,6 +47,7 @@
 #define STALL_POLL_NS 200000000ull   /* a request unanswered this long: re-read the backend's state */
 #define WAIT_POLL_NS 500000000ull    /* while disconnected: re-read it this often (a lost watch must not hang us) */
 #define XS_POLL_TIMEOUT_NS 2000000000ull
+#define SERVICE_NS 50000000ull       /* deadlines and polls are looked at this often at least */
 
 _Static_assert(__CONST_RING_SIZE(blkif, PAGE_SIZE) == SLOTS, "one blkif ring page holds 32 requests");
 _Static_assert(sizeof(struct blkif_request) == 112, "blkif_request, ARM EABI layout");
@@ -112,6 +114,9 @@ static uint8_t ring_pages[BLKFRONT_MAX_DISKS][PAGE_SIZE] ALIGNED(4096);
 static uint8_t bounce[BOUNCE_PAGES][PAGE_SIZE] ALIGNED(4096);
 static uint8_t bounce_used[BOUNCE_PAGES];
 static int in_service;
+static int xs_used;              /* we made xenstore requests since the last full service pass */
+static uint64_t next_service_ns; /* the next full pass even if nothing asks for one */
+static int ios_active;           /* calls queued or in flight */
 
 static int user_buffer_ok(uint32_t addr, uint32_t len)
 {
@@ -161,6 +166,7 @@ static void io_finish_if_done(struct io *io)
         return;
     io->in_use = 0;
     io->done = 1;
+    ios_active--;
     if (io->task >= 0)
         task_complete(io->task, io->status);
 }
@@ -202,9 +208,10 @@ static void take_responses(struct disk *d)
         RING_IDX cons = d->front.rsp_cons;
         if (prod - cons > d->front.req_prod_pvt - cons) {
             d->stats.bad_indices++;
-            if (!d->said_bad_index++)
+            if (!d->said_bad_index)
                 kprintf("BLKFRONT vbd=%u backend rsp_prod=%u past req_prod=%u: ignored\n", (unsigned)d->vdev,
                         (unsigned)prod, (unsigned)d->front.req_prod_pvt);
+            d->said_bad_index = 1;
             return;
         }
         for (; cons != prod; cons++) {
@@ -213,9 +220,10 @@ static void take_responses(struct disk *d)
             struct shadow *s = slot < SLOTS ? &d->shadow[slot] : NULL;
             if (s == NULL || !s->in_use || s->req.id != rsp.id) {
                 d->stats.bad_ids++;
-                if (!d->said_bad_id++)
+                if (!d->said_bad_id)
                     kprintf("BLKFRONT vbd=%u response id=0x%llx not in flight: ignored\n", (unsigned)d->vdev,
                             (unsigned long long)rsp.id);
+                d->said_bad_id = 1;
                 continue;
             }
             d->stats.responses++;
@@ -235,11 +243,15 @@ static int overlaps(struct disk *d, uint64_t first, uint64_t count, int writes, 
 {
     for (uint32_t i = 0; i < SLOTS; i++) {
         struct shadow *s = &d->shadow[i];
-        if (!s->in_use || !(writes || s->writes))
+        if (!s->in_use)
             continue;
-        if (flush || s->req.operation == BLKIF_OP_FLUSH_DISKCACHE)
-            return 1; /* a flush covers every write before it; no write overtakes it */
-        if (first < s->first + s->count && s->first < first + count)
+        /* A flush covers every write before it, and no write overtakes it; reads pass it freely. */
+        if (flush || s->req.operation == BLKIF_OP_FLUSH_DISKCACHE) {
+            if (flush ? s->writes : writes)
+                return 1;
+            continue;
+        }
+        if ((writes || s->writes) && first < s->first + s->count && s->first < first + count)
             return 1;
     }
     return 0;
@@ -480,6 +492,7 @@ static void connect(struct disk *d)
 
 static void check_backend(struct disk *d)
 {
+    xs_used = 1;
     char path[128], value[16];
     fmt_format(path, sizeof path, "%s/state", d->be);
     uint64_t saved = xs_timeout_ns;
@@ -512,6 +525,22 @@ static void check_backend(struct disk *d)
         connect(d);
     else if (state != XenbusStateInitWait)
         d->phase = WAIT_BACKEND;
+}
+
+static int all_connected(void)
+{
+    for (int i = 0; i < ndisks; i++)
+        if (disks[i].phase != CONNECTED)
+            return 0;
+    return 1;
+}
+
+static int checks_pending(void)
+{
+    for (int i = 0; i < ndisks; i++)
+        if (disks[i].check)
+            return 1;
+    return 0;
 }
 
 static void expire(struct disk *d, uint64_t now)
@@ -556,13 +585,25 @@ static int busy(struct disk *d)
     return 0;
 }
 
+/* The scheduler calls this before every task switch: it must cost next to nothing when there is nothing to do.
+ * Full passes run when the xenstore ring has unread bytes (a watch event), after our own xenstore requests (their
+ * replies may have carried events the client queued), when a disk asked for a check, or every SERVICE_NS. */
 void blkfront_service(void)
 {
     if (ndisks == 0 || in_service)
         return;
-    in_service = 1;
-    /* Watch events: the backend's state changed (or the initial event of a new watch). */
     struct xenstore_domain_interface *ring = xs_ring();
+    int store_bytes = ring != NULL && __atomic_load_n(&ring->rsp_prod, __ATOMIC_SEQ_CST) != ring->rsp_cons;
+    uint64_t start = time_now_ns();
+    if (!store_bytes && !xs_used && !checks_pending() && start < next_service_ns) {
+        if (ios_active > 0 || !all_connected())
+            time_set_deadline(next_service_ns); /* the pass that looks at deadlines and polls must come */
+        return;
+    }
+    in_service = 1;
+    xs_used = 0;
+    next_service_ns = start + SERVICE_NS;
+    /* Watch events: the backend's state changed (or the initial event of a new watch). */
     for (;;) {
         char path[128], token[16];
         if (ring == NULL || xs_read_watch(path, sizeof path, token, sizeof token, 0) != 0)
@@ -759,6 +800,7 @@ static int start_io(const struct guest_blk_io *req, int task, int user, struct i
         return -EBUSY;
     memset(io, 0, sizeof *io);
     io->in_use = 1;
+    ios_active++;
     io->task = task;
     io->disk = req->disk;
     io->op = req->op;
@@ -822,6 +864,7 @@ int blkfront_reconnect(uint32_t disk)
         take_responses(d);
     d->phase = WAIT_BACKEND; /* a stale Connected is not believed: only InitWait moves us on */
     d->check = 1;
+    xs_used = 1;
     kprintf("BLKFRONT vbd=%u reconnecting (state 1)\n", (unsigned)d->vdev);
     return 0;
 }

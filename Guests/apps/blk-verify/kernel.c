@@ -13,7 +13,8 @@
  * Output: BLKFRONT lines of the frontend, one `BLKW seq=Q sector=S count=C` line per acknowledged write (printed
  * after its system call returned 0) and `BLKD sector=S count=C` per acknowledged discard, `BLKVERIFY ...` lines,
  * `BLKFRONT stats ...`, and RESULT ok when every write, flush and read succeeded and every sector read back held the
- * write the application last acknowledged there.
+ * write the application last acknowledged there. On a read-only disk: a write must be refused (-EROFS) and every
+ * sector read must be a whole self-describing sector of its own number (`BLKVERIFY part=P read-only ...`).
  */
 #include "kernel.h"
 #include "fmt.h"
