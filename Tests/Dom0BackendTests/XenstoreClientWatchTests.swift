@@ -16,7 +16,8 @@ final class XenstoreClientWatchTests: XCTestCase {
         let stop = StopSignal()
         let daemon = try XenstoredProcess(.init(name: "xenstored", endpoint: endpoint, socketPath: nil,
                                                 stateDirectory: "\(directory)/state"), context: context, stopSignal: stop)
-        let thread = Thread { try? daemon.run(pollMilliseconds: 10) }
+        let box = DaemonBox(daemon)
+        let thread = Thread { try? box.daemon.run(pollMilliseconds: 10) }
         thread.start()
         defer {
             stop.stop()
@@ -33,4 +34,10 @@ final class XenstoreClientWatchTests: XCTestCase {
         while let event = try client.nextEvent(timeout: .milliseconds(500)) { tokens.append(event.token) }
         XCTAssertTrue(tokens.contains("fe-state"), "\(tokens)")
     }
+}
+
+/// The daemon handed to its serving thread; the test thread only stops it through the StopSignal.
+private final class DaemonBox: @unchecked Sendable {
+    let daemon: XenstoredProcess
+    init(_ daemon: XenstoredProcess) { self.daemon = daemon }
 }
