@@ -33,8 +33,14 @@ final class SoakTail: @unchecked Sendable {
     private var thread: Thread?
     private let period: Double
 
+    /// Starts at each file's current end: logs are appended to across launches in the same run directory, and an
+    /// earlier run's lines (its ACKs, its RESULT) must not count for this one.
     init(sources: [(path: String, domain: String?)], periodMilliseconds: Double = 2) {
-        self.sources = sources.map { Source(path: $0.path, domain: $0.domain) }
+        self.sources = sources.map { source in
+            var info = stat()
+            let size = stat(source.path, &info) == 0 ? UInt64(info.st_size) : 0
+            return Source(path: source.path, domain: source.domain, offset: size)
+        }
         self.period = periodMilliseconds
     }
 

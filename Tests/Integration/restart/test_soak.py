@@ -82,3 +82,14 @@ def test_the_soak_refuses_a_kind_the_topology_does_not_have(xenarm, repo, tmp_pa
                               timeout=30)
     assert result.returncode == 2 and report is None
     assert "no process of kind blk" in result.stderr and "xenstored" in result.stderr
+
+
+def test_a_second_soak_in_the_same_run_directory_judges_only_its_own_run(xenarm, repo, tmp_path):
+    # The logs and images stay in the run directory and the logs are appended to: the second soak must neither
+    # take the first one's RESULT lines for its guests having finished nor check its images against old ACKs.
+    topology = local_topology(repo, tmp_path, "soak.yaml", ["blk-soak"], ["disk0.img", "disk1.img", "term0.log"],
+                              **{"ms=20000": "ms=6000"})
+    for seed in ("4", "5"):
+        result, report = run_soak(xenarm, topology, tmp_path, "--kills", "5", "--interval", "300", "--seed", seed)
+        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+        assert len(report["kills"]) == 5 and report["acknowledgedWritesLost"] == 0
