@@ -5,11 +5,13 @@
  *
  * Lines (one per event, each printed only after the system call returned):
  *   SOAK disk sectors=<n> flags=<f> seed=<s>
- *   ACK seq=<q> sector=<s> count=<c>            write q (c sectors at s) returned 0
- *   READ ok sector=<s> count=<c>                a read-back held the last acknowledged write of every sector
+ *   ACK seq=<q> sector=<s> count=<c> t=<ms>     write q (c sectors at s) returned 0 at guest time t
+ *   READ ok sector=<s> count=<c> t=<ms>         a read-back held the last acknowledged write of every sector
  *   WRONG sector=<s> want=<q> got=<q'>          a read-back sector held write q' (0: zeros, -1: no stamp)
  *   ERR op=<write|read|flush|info> [seq=<q>] sector=<s> count=<c> rc=<errno>
- *   PROGRESS <ops> t=<guest ms> writes=<w> reads=<r>
+ *   PROGRESS <ops> t=<ms> writes=<w> reads=<r>
+ * (t: guest milliseconds since the loop began, taken when the call returned: the soak places each completion at
+ * the time it happened, not when its line reached the log.)
  *   SOAK done ops=<n> writes=<w> reads=<r> verified=<sectors> ms=<t>
  * Each sector written is self-describing (Guests/lib/blkpattern.h): write q's sector s holds the stamp
  * (q << 32) | s in every word, mixed by the word index. Sectors of a write that failed may hold the old or the
@@ -34,6 +36,7 @@
 static uint32_t acked[MAX_SECTORS];     /* last acknowledged seq of each sector; 0 never; UNCERTAIN after an ERR */
 static uint64_t buffer[MAX_COUNT * SECTOR / 8];
 static uint32_t rng_state;
+static uint32_t start_ms; /* t= on ACK, READ and PROGRESS lines: guest ms since the loop began */
 static uint32_t wrongs, errors;
 
 static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
@@ -78,7 +81,8 @@ static void do_write(uint32_t seq, uint32_t sector, uint32_t count)
     if (rc == 0) {
         for (uint32_t k = 0; k < count; k++)
             acked[sector + k] = seq;
-        uprintf("ACK seq=%u sector=%u count=%u\n", (unsigned)seq, (unsigned)sector, (unsigned)count);
+        uprintf("ACK seq=%u sector=%u count=%u t=%u\n", (unsigned)seq, (unsigned)sector, (unsigned)count,
+                (unsigned)(sys_time_ms() - start_ms));
     } else {
         for (uint32_t k = 0; k < count; k++)
             acked[sector + k] = UNCERTAIN;
@@ -112,7 +116,8 @@ static uint32_t do_read(uint32_t sector, uint32_t count)
         }
     }
     if (bad == 0)
-        uprintf("READ ok sector=%u count=%u\n", (unsigned)sector, (unsigned)count);
+        uprintf("READ ok sector=%u count=%u t=%u\n", (unsigned)sector, (unsigned)count,
+                (unsigned)(sys_time_ms() - start_ms));
     return verified;
 }
 
@@ -145,7 +150,7 @@ void blk_soak_main(const char *arg)
             (unsigned)seed);
     if (sectors < max)
         max = sectors;
-    uint32_t start = sys_time_ms(), seq = 0, writes = 0, reads = 0, verified = 0, done = 0;
+    uint32_t start = start_ms = sys_time_ms(), seq = 0, writes = 0, reads = 0, verified = 0, done = 0;
     /* The first error ends the run: a request that failed after the 30 s deadline means the device is gone, and
      * every further one would wait as long. */
     for (; (ops == 0 || done < ops) && (ms == 0 || sys_time_ms() - start < ms) && errors == 0; done++) {

@@ -15,6 +15,19 @@ struct SoakAnalysis {
         // Recovery of each kill: the first probe line that arrived after it.
         var recorded: [SoakKill] = []
         var unrecovered = 0
+        // A line with `t=` (guest ms) is placed when it happened: t + the domain's offset, the smallest arrival - t
+        // (guest time is host monotonic time, so the offset is fixed; the tightest line gives it). An I/O answered
+        // before a kill but printed after it must not count as the first one after the restart.
+        var offsets: [String: Double] = [:]
+        let stamped = lines.map { line in SoakGuestLog.field(line.text, "t").flatMap(Double.init) }
+        for (line, t) in zip(lines, stamped) {
+            guard let t else { continue }
+            offsets[line.domain] = min(offsets[line.domain] ?? .infinity, line.time - t)
+        }
+        func happened(_ k: Int) -> Double {
+            guard let t = stamped[k], let offset = offsets[lines[k].domain] else { return lines[k].time }
+            return t + offset
+        }
         // xenstored's probe needs a guest that prints its xenstore progress; without one, only its restart counts.
         let xenstoreLines = lines.contains { SoakProbe.xenstoreLine.matches(domain: $0.domain, text: $0.text) }
         for k in kills {
@@ -22,10 +35,13 @@ struct SoakAnalysis {
             var probe = k.target.probe
             if probe == .xenstoreLine && !xenstoreLines { probe = .none }
             if probe != .none {
-                // Lines are in arrival order (the tail stamps each read after the previous one): the first match wins.
+                // Lines are in arrival order (the tail stamps each read after the previous one), and a line happened
+                // no later than it arrived: the first match that happened after the kill wins.
                 let first = lines.firstIndex { $0.time > k.time } ?? lines.endIndex
-                if let hit = lines[first...].first(where: { probe.matches(domain: $0.domain, text: $0.text) }) {
-                    recovery = hit.time - k.time
+                if let hit = lines.indices[first...].first(where: {
+                    probe.matches(domain: lines[$0].domain, text: lines[$0].text) && happened($0) > k.time
+                }) {
+                    recovery = happened(hit) - k.time
                 }
                 if recovery == nil { unrecovered += 1 }
             }
