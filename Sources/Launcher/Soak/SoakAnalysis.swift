@@ -36,12 +36,14 @@ struct SoakAnalysis {
             if probe == .xenstoreLine && !xenstoreLines { probe = .none }
             if probe != .none {
                 // Lines are in arrival order (the tail stamps each read after the previous one), and a line happened
-                // no later than it arrived: the first match that happened after the kill wins.
+                // no later than it arrived: the first match that happened after the kill wins. A block I/O counts
+                // when it completed in the guest; a console line when it reached the log (the console path is the
+                // service), but only one the guest printed after the kill.
                 let first = lines.firstIndex { $0.time > k.time } ?? lines.endIndex
                 if let hit = lines.indices[first...].first(where: {
                     probe.matches(domain: lines[$0].domain, text: lines[$0].text) && happened($0) > k.time
                 }) {
-                    recovery = happened(hit) - k.time
+                    if case .blockIO = probe { recovery = happened(hit) - k.time } else { recovery = lines[hit].time - k.time }
                 }
                 if recovery == nil { unrecovered += 1 }
             }
