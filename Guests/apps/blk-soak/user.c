@@ -161,7 +161,7 @@ void blk_soak_main(const char *arg)
             reads++;
         } else {
             do_write(++seq, sector, count);
-            if (++writes % flush_every == 0)
+            if (++writes % flush_every == 0 && errors == 0)
                 do_flush();
         }
         if (progress && (done + 1) % progress == 0)

@@ -143,6 +143,7 @@ public final class SoakRunner {
         }
         let end = SoakClock.now()
         let lines = tail.stop()
+        writeTimeline(lines: lines, kills: kills, origin: origin)
         var report = SoakAnalysis(runner: self, lines: lines, kills: kills, origin: origin, end: end,
                                   finalState: readState(), launchStatus: launch.status ?? -1).report
         if let stoppedEarly, kills.count < options.kills {
@@ -153,6 +154,18 @@ public final class SoakRunner {
         }
         if let error = launch.error { report.failures.append("launcher: \(error)") }
         return report
+    }
+
+    /// `RUN/logs/soak-timeline.log`: every guest line and every kill with its time in ms since the kill phase began
+    /// (negative: before it), in order, so a slow recovery can be followed line by line.
+    private func writeTimeline(lines: [SoakLine], kills: [Kill], origin: Double) {
+        var events = lines.map { (time: $0.time, text: "\($0.domain) \($0.text)") }
+        events += kills.map { (time: $0.time, text: "KILL \($0.target.name) pid \($0.pid)") }
+        events += kills.compactMap { k in k.readyAt.map { (time: $0, text: "READY \(k.target.name)") } }
+        // Lines of one read share a time: keep their order (the index breaks ties).
+        let ordered = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        let text = ordered.map { String(format: "%10.1f ", $0.time - origin) + $0.text }.joined(separator: "\n") + "\n"
+        FileManager.default.createFile(atPath: runDirectory.log(of: "soak-timeline"), contents: Data(text.utf8))
     }
 
     /// Marks kills whose process has a new incarnation that reported ready.
