@@ -278,7 +278,10 @@ int xs_directory(const char *path, char *names, uint32_t size)
 int xs_watch(const char *path, const char *token)
 {
     const char *parts[2] = {path, token};
-    return expect_ok(request(XS_WATCH, parts, 2, 1));
+    int rc = expect_ok(request(XS_WATCH, parts, 2, 1));
+    /* EEXIST: xenstored has this watch already. A restarted xenstored (its watches persist) answers so when it
+     * recorded the watch but died before answering: the request, consumed only with its answer, was read again. */
+    return rc == -EEXIST ? 0 : rc;
 }
 
 int xs_unwatch(const char *path, const char *token)

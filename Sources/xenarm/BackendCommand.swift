@@ -37,8 +37,8 @@ struct ConsoleBackendCommand: ParsableCommand {
     @Option(help: "The terminal model's endpoint.")
     var terminal: String
 
-    @Option(help: "The guest's console port offered to Dom0 (HVM_PARAM_CONSOLE_EVTCHN; the hypervisor allocates port 1).")
-    var consolePort: UInt32 = 1
+    @Option(help: "Override the guest's console port offered to Dom0 (default: its HVM_PARAM_CONSOLE_EVTCHN, read over the bus).")
+    var consolePort: UInt32?
 
     @Option(help: "Directory for the resume anchor and the attach record (default: RUN/console next to the secret).")
     var stateDir: String?

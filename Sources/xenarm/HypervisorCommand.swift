@@ -121,10 +121,19 @@ extension HypervisorCommand {
             let secret = try BusSecret.load(from: busSecret)
             return try BusThread.start(context: ZMQContext(), endpoint: endpoint, secret: secret,
                                        policy: BusPolicy(topology: topo), channels: hypervisor.eventChannels,
-                                       copier: GrantCopy(tables: hypervisor.grantTables))
+                                       copier: GrantCopy(tables: hypervisor.grantTables),
+                                       parameters: Self.parameterSource(hypervisor.registry))
         } catch {
             FileHandle.standardError.write(Data("\(process.name): hypervisor bus: \(error)\n".utf8))
             Foundation.exit(2)
+        }
+    }
+
+    /// The bus's `BusGetParam`: a domain's HVM parameters, as its builder and the port allocation set them.
+    static func parameterSource(_ registry: DomainRegistry) -> BusServer.ParameterSource {
+        { id, index in
+            guard let domain = registry.domain(id) else { return (false, nil) }
+            return (true, domain.hvmParams[index])
         }
     }
 

@@ -36,8 +36,8 @@ struct XenstoredCommand: ParsableCommand {
     @Option(help: "The bus secret file (RUN/bus.secret).")
     var busSecret: String?
 
-    @Option(help: "The guests' store event channel port offered to Dom0 (HVM_PARAM_STORE_EVTCHN).")
-    var storePort: UInt32 = 2
+    @Option(help: "Override the guests' store port offered to Dom0 (default: each domain's HVM_PARAM_STORE_EVTCHN, read over the bus).")
+    var storePort: UInt32?
 
     func validate() throws {
         if (bus == nil) != (busSecret == nil) { throw ValidationError("--bus and --bus-secret go together") }

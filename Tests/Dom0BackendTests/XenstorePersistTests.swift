@@ -11,7 +11,8 @@ final class XenstorePersistTests: XCTestCase {
         s.nodes["/a"] = XenstoreNode(value: [0, 1, 2, 255], permissions: XenstorePermissions([
             XenstorePermission(domain: 3, access: .read), XenstorePermission(domain: 4, access: .none)])!)
         s.domains[3] = XenstoreDomain(domain: 3, frame: 0x39000, port: 1)
-        s.watches[[1, 2, 3]] = [XenstoreWatch(path: "/a", absolutePath: "/a", token: [0x41, 0xff])]
+        s.watches[.zmq(routingID: [1, 2, 3])] = [XenstoreWatch(path: "/a", absolutePath: "/a", token: [0x41, 0xff])]
+        s.watches[.ring(domain: 3)] = [XenstoreWatch(path: "data", absolutePath: "/local/domain/3/data", token: [0x74])]
         XCTAssertEqual(try XenstoreState.restore(s.save()), s)
     }
 
@@ -65,6 +66,35 @@ final class XenstorePersistTests: XCTestCase {
         _ = try h.write(c, "/keep/me", "changed")
         // Once for the restart (the watcher may have missed changes), then for the change.
         XCTAssertEqual(try h.events(for: z).map { "\($0.path) \($0.token)" }, ["/keep zt", "/keep/me zt"])
+    }
+
+    func testAGuestsRingWatchesAreBackAfterARestartAndFireWithoutTheGuestWatchingAgain() throws {
+        let dir = XenstoreHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let h = try XenstoreHarness(stateDirectory: dir)
+            _ = try h.write(h.connect(domain: 0), "/local/domain/4/data/x", "0")
+            _ = try h.call(h.connect(domain: 0), .setPerms, ["/local/domain/4/data", "n4"])
+            _ = try h.call(h.connect(domain: 0), .setPerms, ["/local/domain/4/data/x", "n4"])
+            let guest = h.daemon.connect(.ring(domain: 4))
+            XCTAssertEqual(try h.call(guest, .watch, ["data", "gt"]), "OK\0")
+            XCTAssertEqual(try h.call(guest, .watch, ["/local/domain/4/data/x", "abs"]), "OK\0")
+            XCTAssertEqual(try h.call(guest, .unwatch, ["/local/domain/4/data/x", "abs"]), "OK\0")
+            let other = h.daemon.connect(.ring(domain: 5))
+            XCTAssertEqual(try h.call(other, .watch, ["/local/domain/5", "gone"]), "OK\0")
+            h.daemon.disconnect(other)  // domain 5 ended: its watch goes, durably at the next commit
+            try h.daemon.commit()
+            // Dropped without a clean shutdown, as a kill -9 leaves the files.
+        }
+        let h = try XenstoreHarness(stateDirectory: dir)
+        // The transport asks for the domain's ring connection when it binds the port again: the same one.
+        let guest = h.daemon.connect(.ring(domain: 4))
+        XCTAssertEqual(h.daemon.connect(.ring(domain: 4)), guest)
+        XCTAssertEqual(Set(h.daemon.ringDomains), [4])
+        _ = try h.write(h.connect(domain: 0), "/local/domain/4/data/x", "1")
+        // Once for the restart, then for Dom0's change; relative, as the guest asked; not the removed watch.
+        XCTAssertEqual(try h.events(for: guest).map { "\($0.path) \($0.token)" }, ["data gt", "data/x gt"])
+        XCTAssertEqual(try h.events(for: h.daemon.connect(.ring(domain: 5))).count, 0)
     }
 
     func testATransactionOpenAcrossARestartEndsWithEAGAIN() throws {

@@ -20,14 +20,22 @@ final class BusServerTests: XCTestCase {
         let ready = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
 
-        init(secret: [UInt8], policy: BusPolicy) throws {
+        /// The domains' HVM parameters the bus reads for `BusGetParam`, as the hypervisor's domains hold them.
+        let parameters: [DomID: HVMParams]
+
+        init(secret: [UInt8], policy: BusPolicy, parameters: [DomID: HVMParams] = [:]) throws {
+            self.parameters = parameters
             machine = try TestMachine()
             context = try ZMQContext()
             let endpoint = "ipc://\(FileManager.default.temporaryDirectory.path)/bus-\(UUID().uuidString).ipc"
             Thread { [self] in
                 defer { finished.signal() }
                 guard let server = try? BusServer(context: context, bind: endpoint, secret: secret, policy: policy,
-                                                  channels: machine.channels, copier: machine.copier) else {
+                                                  channels: machine.channels, copier: machine.copier,
+                                                  parameters: { [parameters] id, index in
+                                                      guard let p = parameters[id] else { return (false, nil) }
+                                                      return (true, p[index])
+                                                  }) else {
                     ready.signal(); return
                 }
                 self.endpoint = server.endpoint
@@ -44,7 +52,19 @@ final class BusServerTests: XCTestCase {
     var running: Running!
 
     override func setUpWithError() throws {
-        running = try Running(secret: secret, policy: BusPolicy(["blkback-1": [d1], "blkback-2": [d2], "xenstored": [d1, d2]]))
+        var parameters: [DomID: HVMParams] = [:]
+        for (d, console, store) in [(d1, UInt64(1), UInt64(2)), (d2, 5, 6)] {
+            let p = HVMParams()
+            p[HVMCommand.paramConsolePFN] = 0x39000
+            p[HVMCommand.paramStorePFN] = 0x39001
+            p[HVMCommand.paramConsoleEvtchn] = console
+            p[HVMCommand.paramStoreEvtchn] = store
+            p[3] = 1  // a parameter no backend needs (HVM_PARAM_PAE_ENABLED's slot)
+            parameters[d] = p
+        }
+        running = try Running(secret: secret, policy: BusPolicy(["blkback-1": [d1], "blkback-2": [d2], "xenstored": [d1, d2],
+                                                                 "ghost": [DomID(7)]]),
+                              parameters: parameters)
         XCTAssertFalse(running.endpoint.isEmpty)
     }
 
@@ -97,6 +117,26 @@ final class BusServerTests: XCTestCase {
         let out = try b1.grantCopy([.init(read: 2, ref: 4, offset: 0, length: 8)])
         XCTAssertEqual(out, [.init(status: GrantStatus.permissionDenied.rawValue)])
         XCTAssertEqual(running.counters!.snapshot().unauthorized, 3)
+    }
+
+    func testABackendReadsTheRingParametersOfItsOwnDomainOnly() throws {
+        let b2 = try client("blkback-2"), xs = try client("xenstored")
+        XCTAssertEqual(try b2.hvmParam(domain: 2, index: HVMCommand.paramConsoleEvtchn), 5)
+        XCTAssertEqual(try b2.hvmParam(domain: 2, index: HVMCommand.paramConsolePFN), 0x39000)
+        XCTAssertEqual(try xs.hvmParam(domain: 1, index: HVMCommand.paramStoreEvtchn), 2)
+        XCTAssertEqual(try xs.hvmParam(domain: 2, index: HVMCommand.paramStorePFN), 0x39001)
+        // Domain 1 is not blkback-2's: refused and counted, nothing read.
+        XCTAssertThrowsError(try b2.hvmParam(domain: 1, index: HVMCommand.paramConsoleEvtchn)) {
+            guard case .wire(.remote(.unauthorized, _)) = $0 as? BusClient.Failure else { return XCTFail("\($0)") }
+        }
+        XCTAssertEqual(running.counters!.snapshot().unauthorized, 1)
+        // Its own domain, but a parameter no backend needs: EPERM. A served domain that does not exist: ESRCH.
+        XCTAssertThrowsError(try b2.hvmParam(domain: 2, index: 3)) {
+            XCTAssertEqual($0 as? BusClient.Failure, .refused(errno: -XenErrno.EPERM.rawValue))
+        }
+        XCTAssertThrowsError(try client("ghost").hvmParam(domain: 7, index: HVMCommand.paramStoreEvtchn)) {
+            XCTAssertEqual($0 as? BusClient.Failure, .refused(errno: -XenErrno.ESRCH.rawValue))
+        }
     }
 
     func testOnlyTheOwnerOfADom0PortMayNotifyOrCloseIt() throws {

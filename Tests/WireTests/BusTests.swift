@@ -26,6 +26,10 @@ final class BusTests: XCTestCase {
         assertMessageContract([BusEvent(port: 4)], mutations: 20_000)
         assertMessageContract([BusDomainEvent(domain: 1, event: .shutdown, reason: 0),
                                BusDomainEvent(domain: 2, event: .init(rawValue: 99))], mutations: 20_000)
+        assertMessageContract([BusGetParam(domain: 3, index: 18), BusGetParam(domain: 0xFFFF, index: 0xFFFF_FFFF)],
+                              mutations: 20_000)
+        assertMessageContract([BusParam(result: 0, index: 1, value: 0x39001), BusParam(result: -1, index: 3)],
+                              mutations: 20_000)
         var stats = BusStats()
         stats.received = 5; stats.sessions = 1
         assertMessageContract([stats], mutations: 20_000)

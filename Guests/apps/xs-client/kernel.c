@@ -8,8 +8,9 @@
  *   XS other-read <path> err=<name>        reading another domain's node: must be EACCES
  *   XS other-write <path> err=<name>       writing under another domain's home: must be EACCES
  *   XS fail <what> err=<name>              anything else that went wrong
- *   XS holding / XS released               with hold=1: waits, watching data/release, until Dom0 writes 1 there
- * Command line: other=N (the other domain's id; default: 2 for domain 1, else 1), hold=1.
+ *   XS holding / XS released events=<n>    with hold=1: waits, watching data/release, until Dom0 writes 1 there
+ *   XS beats=<n> slowest-ms=<ms>           with beat=1 too: writes to data/beat while holding, the slowest one
+ * Command line: other=N (the other domain's id; default: 2 for domain 1, else 1), hold=1, beat=1.
  * With mode=garbage the guest reads its name, then breaks its ring: req_prod far past req_cons, notifies, and expects
  * xenstored to report XENSTORE_ERROR_RINGIDX in the page (XS ring-error=<n>), then a request to fail -EIO.
  * RESULT ok when every step gave the expected answer.
@@ -50,35 +51,58 @@ static int garbage(void)
     return error == XENSTORE_ERROR_RINGIDX && rc == -EIO ? 0 : 1;
 }
 
-/* Stays up until Dom0 writes data/release (a watch event), so a test can look at the store meanwhile. */
-static void hold(void)
+/* Stays up until Dom0 writes 1 to data/release, seen only through the watch: data/release is read when an event
+ * arrives, never polled. The watch's events are the new watch's first one, the one a restarted xenstored sends for
+ * each watch it restored (its own restart may have hidden a change), and Dom0's write. With beat=1 it also writes
+ * data/beat every 100 ms meanwhile and reports how many writes it made and the slowest (a write sent while
+ * xenstored is down waits in the ring and is answered after the restart). Up to 120 s. */
+static void hold(int beat)
 {
-    char event_path[128], token[32], value[16];
+    char event_path[128], token[32], value[16], count[16];
     int rc = xs_watch("data/release", "release");
     if (rc != 0) {
         fail("watch data/release", rc);
         return;
     }
     kprintf("XS holding\n");
-    /* The watch wakes us at once; the read every 200 ms covers a xenstored restart, which forgets guests'
-     * watches (docs/xenstore.md). Up to 120 s. */
-    for (int i = 0; i < 600; i++) {
-        rc = xs_read("data/release", value, sizeof value);
-        if (rc >= 0 && strcmp(value, "1") == 0) {
-            kprintf("XS released\n");
-            return;
+    uint64_t deadline = time_now_ns() + 120000000000ull, slowest = 0;
+    uint32_t beats = 0, events = 0;
+    while (time_now_ns() < deadline) {
+        rc = xs_read_watch(event_path, sizeof event_path, token, sizeof token,
+                           beat ? 100000000ull : deadline - time_now_ns());
+        if (rc == 0) {
+            events++;
+            rc = xs_read("data/release", value, sizeof value);
+            if (rc >= 0 && strcmp(value, "1") == 0) {
+                kprintf("XS released events=%u\n", (unsigned)events);
+                if (beat)
+                    kprintf("XS beats=%u slowest-ms=%u\n", (unsigned)beats, (unsigned)fmt_udiv64(slowest, 1000000u, NULL));
+                return;
+            }
+            if (rc < 0 && rc != -ENOENT) {
+                fail("reading data/release", rc);
+                return;
+            }
+            continue;
         }
-        if (rc < 0 && rc != -ENOENT) {
-            fail("reading data/release", rc);
-            return;
-        }
-        rc = xs_read_watch(event_path, sizeof event_path, token, sizeof token, 200000000ull);
-        if (rc != 0 && rc != -ETIMEDOUT) {
+        if (rc != -ETIMEDOUT) {
             fail("waiting for data/release", rc);
             return;
         }
+        if (beat) {
+            fmt_format(count, sizeof count, "%u", (unsigned)++beats);
+            uint64_t t0 = time_now_ns();
+            rc = xs_write("data/beat", count);
+            uint64_t took = time_now_ns() - t0;
+            if (took > slowest)
+                slowest = took;
+            if (rc != 0) {
+                fail("write data/beat", rc);
+                return;
+            }
+        }
     }
-    fail("data/release never 1", -ETIMEDOUT);
+    fail("no watch event with data/release 1", -ETIMEDOUT);
 }
 
 int program_main(const char *cmdline)
@@ -163,6 +187,6 @@ int program_main(const char *cmdline)
     if (rc != -EACCES)
         failures++;
     if (failures == 0 && fmt_has_word(cmdline, "hold=1"))
-        hold();
+        hold(fmt_has_word(cmdline, "beat=1"));
     return failures == 0 ? 0 : 1;
 }

@@ -343,7 +343,7 @@ public final class BlkBackend {
             service()
             return
         }
-        wait(.milliseconds(20))
+        timed(.idleMicros) { wait(.milliseconds(20)) }
     }
 
     /// Waits until the bus or xenstore socket is readable, at most `limit`.
@@ -377,15 +377,18 @@ public final class BlkBackend {
     /// Serves every request on the ring, then arms `req_event` and looks once more (RING_FINAL_CHECK_FOR_REQUESTS).
     private func service() {
         guard let domainID, let ref = ringRef else { return }
-        let slotsLength = Int(Blkif.ringSize) * Blkif.slotSize
+        // A snapshot of the ring (header, then all slots) and whether `req_event` was armed for the current
+        // `req_cons` before it was taken (then an empty snapshot means idle: RING_FINAL_CHECK_FOR_REQUESTS done).
+        var snapshot: (page: [BusGrantCopyResult.Outcome], armed: Bool)?
         var rounds = 0
         while localPort != nil, rounds < 64 {
             rounds += 1
-            // The header, then every slot: the batch's ops run in order, so slots are read after req_prod.
-            guard let page = copy([
-                .init(read: domainID, ref: ref, offset: 0, length: 16),
-                .init(read: domainID, ref: ref, offset: UInt16(Blkif.ringOffset), length: UInt16(slotsLength)),
-            ]) else { return }
+            if snapshot == nil {
+                guard let page = timed(.busRingMicros, { copy(ringReadOps(domainID, ref)) }) else { return }
+                snapshot = (page, false)
+            }
+            let (page, armed) = snapshot!
+            snapshot = nil
             guard page.allSatisfy(Self.okay) else {
                 metrics.add(.copyErrors)
                 rateLimitedLog("ring-copy", "the ring page (ref \(ref)) cannot be read: status \(page.map(\.status))")
@@ -399,14 +402,12 @@ public final class BlkBackend {
                 act(machine.ringBroken())
                 return
             case .none:
-                // Idle: ask for a notification at the next request, then look once more.
-                guard let check = copy([
-                    .init(write: domainID, ref: ref, offset: UInt16(Blkif.reqEventOffset),
-                          data: Self.bytes(ring.requestEvent)),
-                    .init(read: domainID, ref: ref, offset: UInt16(Blkif.reqProdOffset), length: 4),
-                ]) else { return }
-                guard check.allSatisfy(Self.okay), Self.u32(check[1].data, 0) != reqProd else { return }
-                continue
+                if armed { return }
+                // Idle: ask for a notification at the next request, then look once more (in one call).
+                guard let check = timed(.busRingMicros, { copy(armOps(domainID, ref) + ringReadOps(domainID, ref)) })
+                else { return }
+                guard check.allSatisfy(Self.okay) else { return }
+                snapshot = (Array(check.dropFirst()), true)
             case let .requests(start, count):
                 let slots = page[1].data
                 var batch: [BlkifRequest] = []
@@ -416,10 +417,25 @@ public final class BlkBackend {
                         batch.append(r)
                     }
                 }
-                serve(batch, domain: domainID, ref: ref)
+                metrics.add(.batches)
+                // The batch's last publication also reads the ring again (req_event is armed only when idle, as
+                // Linux blkback does: arming it during a batch brings notifications that only cost extra passes).
+                snapshot = serve(batch, domain: domainID, ref: ref).map { ($0, false) }
                 if localPort == nil { return }
             }
         }
+    }
+
+    /// Reads the ring header, then every slot: a batch's ops run in order, so slots are read after req_prod.
+    private func ringReadOps(_ domain: UInt16, _ ref: UInt32) -> [BusGrantCopy.Op] {
+        [.init(read: domain, ref: ref, offset: 0, length: 16),
+         .init(read: domain, ref: ref, offset: UInt16(Blkif.ringOffset),
+               length: UInt16(Int(Blkif.ringSize) * Blkif.slotSize))]
+    }
+
+    /// `req_event` = `req_cons + 1`: the guest notifies when it produces the next request.
+    private func armOps(_ domain: UInt16, _ ref: UInt32) -> [BusGrantCopy.Op] {
+        [.init(write: domain, ref: ref, offset: UInt16(Blkif.reqEventOffset), data: Self.bytes(ring.requestEvent))]
     }
 
     /// One request of a batch on its way through `serve`.
@@ -440,8 +456,9 @@ public final class BlkBackend {
     /// (2) every disk transaction in flight at once to the model (`performAll`); (3) read data and response slots
     /// written in batched grant copies, `rsp_prod` published after each batch (only once every copy of its
     /// responses is known to have worked), the guest notified per ring.h's rule.
-    private func serve(_ requests: [BlkifRequest], domain: UInt16, ref: UInt32) {
-        guard let capacity else { return }
+    @discardableResult
+    private func serve(_ requests: [BlkifRequest], domain: UInt16, ref: UInt32) -> [BusGrantCopyResult.Outcome]? {
+        guard let capacity else { return nil }
         var jobs: [Job] = []
         for request in requests {
             metrics.add(.requests)
@@ -470,7 +487,7 @@ public final class BlkBackend {
         func readGroup() -> Bool {
             defer { group = []; groupOps = []; groupBytes = 0 }
             guard !groupOps.isEmpty else { return true }
-            guard let outcomes = copy(groupOps) else { return false }
+            guard let outcomes = timed(.busDataMicros, { copy(groupOps) }) else { return false }
             var at = 0
             for j in group {
                 guard case let .write(_, _, segments) = jobs[j].work else { continue }
@@ -493,7 +510,7 @@ public final class BlkBackend {
             guard case let .write(_, _, segments) = jobs[j].work else { continue }
             let bytes = jobs[j].work!.dataBytes
             if groupOps.count + segments.count > BusGrantCopy.maxOps || groupBytes + bytes > Self.maxCopyBytes {
-                guard readGroup() else { return }
+                guard readGroup() else { return nil }
             }
             group.append(j)
             groupBytes += bytes
@@ -502,7 +519,7 @@ public final class BlkBackend {
                 groupOps.append(.init(read: domain, ref: seg.gref, offset: UInt16(offset), length: UInt16(length)))
             }
         }
-        guard readGroup() else { return }
+        guard readGroup() else { return nil }
 
         // (2) Every disk transaction at once.
         var disk: [DiskRequest] = []
@@ -514,7 +531,7 @@ public final class BlkBackend {
             }
             jobs[j].data = []
         }
-        let answers = driver.performAll(disk)
+        let answers = timed(.diskMicros) { driver.performAll(disk) }
         for j in jobs.indices where jobs[j].status == Blkif.responseOkay && jobs[j].work != nil {
             var failed = false
             for k in jobs[j].diskIndices {
@@ -542,7 +559,7 @@ public final class BlkBackend {
         func flushReads() -> Bool {
             defer { pendingReads = []; callOps = []; callBytes = 0 }
             guard !callOps.isEmpty else { return true }
-            guard let outcomes = copy(callOps) else { return false }
+            guard let outcomes = timed(.busDataMicros, { copy(callOps) }) else { return false }
             var at = 0
             for p in pendingReads {
                 let data = outcomes[at ..< at + p.ops - 1]
@@ -567,9 +584,9 @@ public final class BlkBackend {
             if job.status == Blkif.responseOkay, case let .read(_, _, segments) = job.work! {
                 let bytes = job.work!.dataBytes
                 if callOps.count + segments.count + 1 > BusGrantCopy.maxOps - 2 || callBytes + bytes > Self.maxCopyBytes {
-                    guard flushReads() else { return }
+                    guard flushReads() else { return nil }
                     publish(&staged, domain: domain, ref: ref)
-                    if localPort == nil { return }
+                    if localPort == nil { return nil }
                 }
                 var at = 0
                 for seg in segments {
@@ -587,14 +604,14 @@ public final class BlkBackend {
             } else {
                 staged += respond(job.request, job.status)
                 if staged.count >= BusGrantCopy.maxOps - 2 {
-                    guard flushReads() else { return }
+                    guard flushReads() else { return nil }
                     publish(&staged, domain: domain, ref: ref)
-                    if localPort == nil { return }
+                    if localPort == nil { return nil }
                 }
             }
         }
-        guard flushReads() else { return }
-        publish(&staged, domain: domain, ref: ref)
+        guard flushReads() else { return nil }
+        return publish(&staged, domain: domain, ref: ref, thenReadRing: true)
     }
 
     /// Takes the next response slot for `request` with `status`: the op that writes it.
@@ -607,41 +624,60 @@ public final class BlkBackend {
 
     /// Writes the staged response slots, then `rsp_prod`, then reads `rsp_event` (one bus call, in that order),
     /// and notifies the guest when ring.h's rule says so.
-    private func publish(_ staged: inout [BusGrantCopy.Op], domain: UInt16, ref: UInt32) {
+    @discardableResult
+    private func publish(_ staged: inout [BusGrantCopy.Op], domain: UInt16, ref: UInt32,
+                         thenReadRing: Bool = false) -> [BusGrantCopyResult.Outcome]? {
         defer { staged = [] }
-        guard ring.unpublished > 0 || !staged.isEmpty else { return }
+        guard ring.unpublished > 0 || !staged.isEmpty || thenReadRing else { return nil }
         // Slots beyond one call's ops go first, on their own (still unpublished, so in any order).
-        while staged.count > BusGrantCopy.maxOps - 2 {
+        while staged.count > BusGrantCopy.maxOps - 4 {
             let chunk = Array(staged.prefix(BusGrantCopy.maxOps))
             staged.removeFirst(chunk.count)
-            guard let outcomes = copy(chunk) else { return }
+            guard let outcomes = copy(chunk) else { return nil }
             guard outcomes.allSatisfy(Self.okay) else {
                 metrics.add(.copyErrors)
                 rateLimitedLog("publish", "domain \(domain): response slots refused \(outcomes.map(\.status))")
-                return
+                return nil
             }
         }
+        // Slots, rsp_prod, then rsp_event read after it (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY); with `thenReadRing`
+        // also the ring read again after it: the next round needs no call of its own.
         var ops = staged
         ops.append(.init(write: domain, ref: ref, offset: UInt16(Blkif.rspProdOffset), data: Self.bytes(ring.responseProducer)))
         ops.append(.init(read: domain, ref: ref, offset: UInt16(Blkif.rspEventOffset), length: 4))
-        guard let outcomes = copy(ops) else { return }
+        let rspEventIndex = ops.count - 1
+        if thenReadRing { ops += ringReadOps(domain, ref) }
+        guard let outcomes = timed(.busRingMicros, { copy(ops) }) else { return nil }
         guard outcomes.allSatisfy(Self.okay) else {
             metrics.add(.copyErrors)
             rateLimitedLog("publish", "domain \(domain): publishing responses refused \(outcomes.map(\.status))")
-            return
+            return nil
         }
-        let notify = ring.push(rspEvent: Self.u32(outcomes[outcomes.count - 1].data, 0))
+        let notify = ring.push(rspEvent: Self.u32(outcomes[rspEventIndex].data, 0))
         if notify, let bus, let localPort {
             do {
+                let start = ContinuousClock.now
+                defer { metrics.add(.busRingMicros, Self.micros(ContinuousClock.now - start)) }
                 try bus.notify(port: localPort)
                 metrics.add(.notifications)
             } catch {
                 dropBus("notify: \(error)")
+                return nil
             }
         }
+        return thenReadRing ? Array(outcomes.suffix(2)) : nil
     }
 
     // MARK: helpers
+
+    /// Runs `body` and adds its duration in microseconds to `counter`.
+    private func timed<T>(_ counter: BlkMetrics.Counter, _ body: () -> T) -> T {
+        let start = ContinuousClock.now
+        defer { metrics.add(counter, Self.micros(ContinuousClock.now - start)) }
+        return body()
+    }
+
+    static func micros(_ d: Duration) -> Int64 { d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000 }
 
     static func u32(_ b: [UInt8], _ at: Int) -> UInt32 {
         guard b.count >= at + 4 else { return 0 }

@@ -30,6 +30,14 @@ public final class BlkMetrics: Sendable {
         case busSessions = "bus_sessions"
         /// xenstored reconnections (its restarts seen by this backend).
         case xenstoreReconnects = "xenstore_reconnects"
+        /// Ring batches served (requests / batches = the mean batch a notification brings).
+        case batches
+        /// Where the backend's time goes, in microseconds: bus calls for the ring itself (reading it, arming
+        /// req_event, publishing rsp_prod), bus calls moving data, disk model transactions, waiting for events.
+        case busRingMicros = "bus_ring_us"
+        case busDataMicros = "bus_data_us"
+        case diskMicros = "disk_us"
+        case idleMicros = "idle_us"
         /// The disk's size in sectors (a gauge, for `xenarm status`).
         case sectors
     }

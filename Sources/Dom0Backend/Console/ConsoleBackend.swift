@@ -25,14 +25,14 @@ public final class ConsoleBackend {
         /// A domain id, or a domain name (then the one domain the bus policy gives this backend).
         public var domain: String
         public var terminalEndpoint: String
-        /// The guest's console port offered to Dom0 (`HVM_PARAM_CONSOLE_EVTCHN`). The hypervisor allocates it
-        /// first in every new domain, so it is port 1.
-        public var consolePort: UInt32
+        /// The guest's console port offered to Dom0, as an override; nil (the default): read the domain's
+        /// `HVM_PARAM_CONSOLE_EVTCHN` over the bus (`BusGetParam`) each time the backend binds.
+        public var consolePort: UInt32?
         /// Where the anchor and the attach record live (`RUN/console/`).
         public var stateDirectory: String
 
         public init(name: String, busEndpoint: String, busSecretPath: String, domain: String, terminalEndpoint: String,
-                    consolePort: UInt32 = 1, stateDirectory: String? = nil) {
+                    consolePort: UInt32? = nil, stateDirectory: String? = nil) {
             self.name = name; self.busEndpoint = busEndpoint; self.busSecretPath = busSecretPath
             self.domain = domain; self.terminalEndpoint = terminalEndpoint; self.consolePort = consolePort
             self.stateDirectory = stateDirectory
@@ -168,17 +168,34 @@ public final class ConsoleBackend {
                 return
             }
         }
+        var consolePort: UInt32
+        do throws(BusClient.Failure) {
+            if let override = configuration.consolePort { consolePort = override } else {
+                consolePort = try Self.consolePort(of: domainID!, bus)
+            }
+        } catch {
+            logger.debug("reading domain \(domainID!)'s console port: \(error)")
+            if case .wire = error { self.bus = nil }
+            return
+        }
         do {
-            localPort = try bus.bindInterdomain(domain: domainID!, remotePort: configuration.consolePort)
+            localPort = try bus.bindInterdomain(domain: domainID!, remotePort: consolePort)
             domainEnded = false
-            logger.info("bound domain \(domainID!) console port \(configuration.consolePort) to Dom0 port \(localPort!)")
+            logger.info("bound domain \(domainID!) console port \(consolePort) to Dom0 port \(localPort!)")
             writeAttachRecord()
             anchorSynced = false  // re-read where the ring stands
             try bus.notify(port: localPort!)  // the guest re-checks its ring (it may have waited on a full one)
         } catch {
-            logger.debug("binding domain \(domainID!) port \(configuration.consolePort): \(error)")
+            logger.debug("binding domain \(domainID!) port \(consolePort): \(error)")
             if case .wire = error { self.bus = nil }
         }
+    }
+
+    /// The port the hypervisor offered to Dom0 for the domain's console (`HVM_PARAM_CONSOLE_EVTCHN`).
+    static func consolePort(of domain: UInt16, _ bus: BusClient) throws(BusClient.Failure) -> UInt32 {
+        let value = try bus.hvmParam(domain: domain, index: HVMCommand.paramConsoleEvtchn)
+        guard let port = UInt32(exactly: value) else { throw .wire(.malformed("console port \(value)")) }
+        return port
     }
 
     private func dropBus(_ why: String) {

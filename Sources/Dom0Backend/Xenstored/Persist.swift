@@ -8,7 +8,9 @@ import Glibc
 ///
 /// What survives a restart (kill -9 included): every node with its value, permissions and child order; the
 /// introduced domains; the watches of ZeroMQ clients, keyed by the client's routing id (a Dom0 process that
-/// reconnects with the same routing id keeps receiving its events). What does not: open transactions (their
+/// reconnects with the same routing id keeps receiving its events), and the watches of guests' ring connections,
+/// keyed by domain id (the ring outlives the daemon, so the guest keeps waiting on its watches). What does not:
+/// open transactions (their
 /// TRANSACTION_END answers EAGAIN, and the client retries, as for any conflict) and the watches of Unix-socket
 /// clients (their connection is gone; libxenstore clients reconnect and re-register).
 ///
@@ -20,8 +22,8 @@ import Glibc
 public struct XenstoreState: Equatable, Sendable {
     public var nodes: [String: XenstoreNode] = [:]
     public var domains: [UInt32: XenstoreDomain] = [:]
-    /// Watches of ZeroMQ clients by routing id.
-    public var watches: [[UInt8]: [XenstoreWatch]] = [:]
+    /// Watches of the clients that outlive the daemon: ZeroMQ clients by routing id, guests by domain.
+    public var watches: [XenstoreClientIdentity: [XenstoreWatch]] = [:]
     /// Incremented at each start; transaction ids carry it, so a transaction from before a restart is known
     /// to be gone (EAGAIN) rather than never issued (ENOENT).
     public var epoch: UInt32 = 0
@@ -34,7 +36,7 @@ public struct XenstoreState: Equatable, Sendable {
         XenstoreRecord.epoch(epoch).append(to: &out)
         for (path, node) in nodes.sorted(by: { $0.key < $1.key }) { XenstoreRecord.node(path, node).append(to: &out) }
         for (_, d) in domains.sorted(by: { $0.key < $1.key }) { XenstoreRecord.introduced(d).append(to: &out) }
-        for (id, list) in watches.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+        for (id, list) in watches.sorted(by: { XenstoreClientIdentity.precedes($0.key, $1.key) }) {
             for w in list { XenstoreRecord.watchAdded(identity: id, w).append(to: &out) }
         }
         return out
@@ -89,11 +91,12 @@ public enum XenstoreRecord: Equatable, Sendable {
     case removed(String)
     case introduced(XenstoreDomain)
     case released(UInt32)
-    case watchAdded(identity: [UInt8], XenstoreWatch)
-    case watchRemoved(identity: [UInt8], XenstoreWatch)
-    case watchesReset(identity: [UInt8])
+    case watchAdded(identity: XenstoreClientIdentity, XenstoreWatch)
+    case watchRemoved(identity: XenstoreClientIdentity, XenstoreWatch)
+    case watchesReset(identity: XenstoreClientIdentity)
 
-    /// "XSST" then the format version. Version 1 is this file's layout; a reader refuses any other.
+    /// "XSST" then the format version. Version 1 is this file's layout; a reader refuses any other. Kinds 9-11
+    /// (guests' watches) were added later within version 1: files written before them read the same.
     public static let magic: [UInt8] = Array("XSST".utf8)
     public static let version: UInt32 = 1
     static var fileHeader: [UInt8] {
@@ -106,6 +109,8 @@ public enum XenstoreRecord: Equatable, Sendable {
     /// permissions and child names; a node with thousands of children can exceed that, so the bound is
     /// generous, and only protects the reader from a damaged length.
     static let maximumRecordLength = 64 << 20
+    /// Kinds 6, 7, 8 (a ZeroMQ client's watch added, removed, reset) plus this are the same for a guest's ring.
+    static let ringKindOffset: UInt8 = 3
 
     func append(to out: inout [UInt8]) {
         var body: [UInt8] = []
@@ -115,6 +120,13 @@ public enum XenstoreRecord: Equatable, Sendable {
         func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); body += b }
         func str(_ s: String) { bytes(Array(s.utf8)) }
         func watch(_ w: XenstoreWatch) { str(w.path); str(w.absolutePath); bytes(w.token) }
+        /// The record kind for a ZeroMQ client (routing id follows) or, `ringOffset` later, a guest (domain id).
+        func client(_ zmqKind: UInt8, _ identity: XenstoreClientIdentity) {
+            switch identity {
+            case let .zmq(id): u8(zmqKind); bytes(id)
+            case let .ring(domain): u8(zmqKind + Self.ringKindOffset); u32(domain)
+            }
+        }
         switch self {
         case let .epoch(e): u8(1); u32(e)
         case let .node(path, n):
@@ -126,9 +138,9 @@ public enum XenstoreRecord: Equatable, Sendable {
         case let .removed(path): u8(3); str(path)
         case let .introduced(d): u8(4); u32(d.domain); u64(d.frame); u32(d.port)
         case let .released(id): u8(5); u32(id)
-        case let .watchAdded(identity, w): u8(6); bytes(identity); watch(w)
-        case let .watchRemoved(identity, w): u8(7); bytes(identity); watch(w)
-        case let .watchesReset(identity): u8(8); bytes(identity)
+        case let .watchAdded(identity, w): client(6, identity); watch(w)
+        case let .watchRemoved(identity, w): client(7, identity); watch(w)
+        case let .watchesReset(identity): client(8, identity)
         }
         withUnsafeBytes(of: UInt32(body.count).littleEndian) { out += $0 }
         withUnsafeBytes(of: CRC32.checksum(body).littleEndian) { out += $0 }
@@ -188,11 +200,18 @@ public enum XenstoreRecord: Equatable, Sendable {
         case 5: record = r.u32().map { .released($0) }
         case 6:
             guard let id = r.bytes(), let w = watch() else { return nil }
-            record = .watchAdded(identity: id, w)
+            record = .watchAdded(identity: .zmq(routingID: id), w)
         case 7:
             guard let id = r.bytes(), let w = watch() else { return nil }
-            record = .watchRemoved(identity: id, w)
-        case 8: record = r.bytes().map { .watchesReset(identity: $0) }
+            record = .watchRemoved(identity: .zmq(routingID: id), w)
+        case 8: record = r.bytes().map { .watchesReset(identity: .zmq(routingID: $0)) }
+        case 9:
+            guard let d = r.u32(), let w = watch() else { return nil }
+            record = .watchAdded(identity: .ring(domain: d), w)
+        case 10:
+            guard let d = r.u32(), let w = watch() else { return nil }
+            record = .watchRemoved(identity: .ring(domain: d), w)
+        case 11: record = r.u32().map { .watchesReset(identity: .ring(domain: $0)) }
         default: record = nil
         }
         return r.atEnd ? record : nil

@@ -7,11 +7,11 @@ import XenABI
 public struct XenstoreBusConfiguration: Sendable {
     public var endpoint: String
     public var secretPath: String
-    /// The guest's store port offered to Dom0 (`HVM_PARAM_STORE_EVTCHN`). The hypervisor allocates the console
-    /// port first and the store port second in every new domain, so it is port 2.
-    public var storePort: UInt32
+    /// The guests' store port offered to Dom0, as an override; nil (the default): each domain's
+    /// `HVM_PARAM_STORE_EVTCHN`, read over the bus (`BusGetParam`) when its ring is bound.
+    public var storePort: UInt32?
 
-    public init(endpoint: String, secretPath: String, storePort: UInt32 = 2) {
+    public init(endpoint: String, secretPath: String, storePort: UInt32? = nil) {
         self.endpoint = endpoint; self.secretPath = secretPath; self.storePort = storePort
     }
 }
@@ -36,8 +36,6 @@ final class XenstoreRingTransport {
     /// daemon's other clients wait while a request is outstanding.
     static let busTimeout: Duration = .milliseconds(300)
     static let grantRef: UInt32 = 1  // the reserved xenstore grant (ReservedGrantRef.xenstore)
-    /// HVM_PARAM_STORE_PFN of every domain: the second magic page (0x39001000), as the hypervisor builds them.
-    static let storeFrame: UInt64 = 0x39001
 
     final class Guest {
         let domain: UInt16
@@ -73,6 +71,13 @@ final class XenstoreRingTransport {
     private var byConnection: [Int: UInt16] = [:]
     /// Domains that ended: not bound again.
     private var ended: Set<UInt16> = []
+    /// Messages waiting for a domain's ring while it is not bound: after our restart, the events of its restored
+    /// watches (queued before the bus is up); after a lost bus, the watch events not yet written into the ring.
+    /// Its connection in the daemon, with its watches, lives on meanwhile.
+    private var parked: [UInt16: [[UInt8]]] = [:]
+    /// Messages held per unbound domain before the oldest are dropped: a domain that never comes back must not
+    /// grow the daemon without bound (as for ZeroMQ watchers).
+    static let maximumParkedReplies = 4096
 
     init(_ configuration: XenstoreBusConfiguration, name: String, daemon: Xenstored, context: ZMQContext,
          logger: Logger) throws(XenstoreBusError) {
@@ -97,7 +102,7 @@ final class XenstoreRingTransport {
     /// check), dispatching their requests to the daemon. Replies reach `queue` through the daemon's outbox.
     func receive() {
         let now = ContinuousClock.now
-        if bus == nil || guests.count + ended.count < (bus?.domains.count ?? 1) {
+        if bus.map({ $0.domains.contains { guests[$0] == nil && !ended.contains($0) } }) ?? true {
             if lastAttempt.map({ now - $0 >= Self.retryInterval }) ?? true {
                 lastAttempt = now
                 connect()
@@ -143,10 +148,19 @@ final class XenstoreRingTransport {
     /// Whether `connection` is a guest's ring connection.
     func serves(connection: Int) -> Bool { byConnection[connection] != nil }
 
-    /// A reply or watch event for a ring connection (from the daemon's outbox, after commit).
+    /// A reply or watch event for a ring connection (from the daemon's outbox, after commit). A domain not bound
+    /// (yet, or again) gets it when it is.
     func queue(connection: Int, message: XsMessage) {
-        guard let d = byConnection[connection], let g = guests[d] else { return }
-        g.replies.append(message.encoded())
+        if let d = byConnection[connection], let g = guests[d] {
+            g.replies.append(message.encoded())
+            return
+        }
+        guard case let .ring(domain)? = daemon.connectionKind(connection), let d = UInt16(exactly: domain),
+              !ended.contains(d) else { return }
+        var p = parked[d] ?? []
+        if p.count >= Self.maximumParkedReplies { p.removeFirst() }
+        p.append(message.encoded())
+        parked[d] = p
     }
 
     // MARK: writing replies
@@ -180,6 +194,12 @@ final class XenstoreRingTransport {
                 bus = try BusClient(context: context, endpoint: configuration.endpoint, name: name, secret: secret,
                                     timeout: Self.busTimeout)
                 logger.info("bus: connected to \(configuration.endpoint), serving domains \(bus!.domains)")
+                // Watches restored for a domain the hypervisor no longer has: it ended while we were down.
+                for d in daemon.ringDomains where !bus!.domains.contains(where: { UInt32($0) == d }) {
+                    if let d16 = UInt16(exactly: d) { forget(d16, why: "is not on the bus") } else {
+                        daemon.existingConnection(.ring(domain: d)).map(daemon.disconnect)
+                    }
+                }
             } catch {
                 logger.debug("bus not reachable yet: \(error)")
                 return
@@ -187,30 +207,48 @@ final class XenstoreRingTransport {
         }
         guard let bus else { return }
         for d in bus.domains where guests[d] == nil && !ended.contains(d) {
+            // Where the toolstack put the domain's ring and port (HVM_PARAM_STORE_PFN / _EVTCHN): the frame is
+            // what XS_INTRODUCE records; the port is bound.
+            let store: (port: UInt32, frame: UInt64)
+            do throws(BusClient.Failure) {
+                let frame = try bus.hvmParam(domain: d, index: HVMCommand.paramStorePFN)
+                let port: UInt64
+                if let override = configuration.storePort { port = UInt64(override) } else {
+                    port = try bus.hvmParam(domain: d, index: HVMCommand.paramStoreEvtchn)
+                }
+                guard let port32 = UInt32(exactly: port) else { throw .wire(.malformed("store port \(port)")) }
+                store = (port32, frame)
+            } catch {
+                logger.debug("reading domain \(d)'s store parameters: \(error)")
+                if case .wire = error { return dropBus("parameters: \(error)") }
+                continue
+            }
             let port: UInt32
             do {
-                port = try bus.bindInterdomain(domain: d, remotePort: configuration.storePort)
+                port = try bus.bindInterdomain(domain: d, remotePort: store.port)
             } catch {
-                logger.debug("binding domain \(d) store port \(configuration.storePort): \(error)")
+                logger.debug("binding domain \(d) store port \(store.port): \(error)")
                 if case .wire = error { return dropBus("bind: \(error)") }
                 continue
             }
+            // The daemon's connection for the domain may exist already, with its watches (restored from the
+            // state directory, or kept while the bus was away): `connect` gives it back.
             let g = Guest(domain: d, port: port, connection: daemon.connect(.ring(domain: UInt32(d))))
+            g.replies = parked.removeValue(forKey: d) ?? []
             guests[d] = g
             byPort[port] = d
             byConnection[g.connection] = d
-            introduce(d, port: port)
-            logger.info("domain \(d): store port \(configuration.storePort) bound to Dom0 port \(port)")
+            introduce(d, frame: store.frame, port: store.port)
+            logger.info("domain \(d): store port \(store.port) bound to Dom0 port \(port)")
             send(g)  // the guest may have written requests (and notified) before we were there
         }
     }
 
     /// Records the domain as introduced, as the toolstack's XS_INTRODUCE would (fires @introduceDomain).
-    private func introduce(_ d: UInt16, port: UInt32) {
+    private func introduce(_ d: UInt16, frame: UInt64, port: UInt32) {
         guard daemon.domains[UInt32(d)] == nil else { return }
         let toolstack = daemon.connect(.local(domain: 0, privileged: true))
-        let frame = Self.storeFrame
-        let payload = Array("\(d)\0\(frame)\0\(configuration.storePort)\0".utf8)
+        let payload = Array("\(d)\0\(frame)\0\(port)\0".utf8)
         daemon.dispatch(connection: toolstack, header: XsHeader(type: .introduce, requestID: 0, transactionID: 0,
                                                                  length: UInt32(payload.count)), payload: payload)
         daemon.disconnect(toolstack)
@@ -223,18 +261,32 @@ final class XenstoreRingTransport {
         for d in Array(guests.keys) { forget(d, why: nil) }
     }
 
-    /// Forgets a domain's ring: its connection (watches, transactions) ends. A domain that ended is not bound
-    /// again; otherwise (`why` nil: the bus went away) the next session binds it again.
+    /// Forgets a domain's ring. A domain that ended loses its connection (watches, transactions) and is not bound
+    /// again. Otherwise (`why` nil: the bus went away) the ring is only unbound: the guest is still there, so its
+    /// connection (watches) is kept for the next session, which binds it again and reads the ring afresh, as a
+    /// restarted daemon does. Replies not yet written are dropped: their requests are still in the ring (consumed
+    /// only with their answer) and are answered again. Watch events not yet written are parked for it.
     private func forget(_ d: UInt16, why: String?) {
         if let why {
             ended.insert(d)
             logger.info("domain \(d) \(why): its xenstore connection is closed")
         }
-        guard let g = guests.removeValue(forKey: d) else { return }
-        byPort[g.port] = nil
-        byConnection[g.connection] = nil
-        daemon.disconnect(g.connection)
-        daemon.metrics.connectionsClosed.add(1, ordering: .relaxed)
+        let g = guests.removeValue(forKey: d)
+        if let g {
+            byPort[g.port] = nil
+            byConnection[g.connection] = nil
+        }
+        guard why != nil else {
+            if let g {
+                parked[d] = g.replies.filter { XsHeader(bytes: $0)?.type == .watchEvent } + (parked[d] ?? [])
+            }
+            return
+        }
+        parked[d] = nil
+        if let connection = g?.connection ?? daemon.existingConnection(.ring(domain: UInt32(d))) {
+            daemon.disconnect(connection)
+            daemon.metrics.connectionsClosed.add(1, ordering: .relaxed)
+        }
     }
 
     private func copy(_ g: Guest, _ ops: [BusGrantCopy.Op]) -> [[UInt8]]? {

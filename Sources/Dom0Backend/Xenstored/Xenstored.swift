@@ -11,7 +11,9 @@ public final class Xenstored {
     public internal(set) var tree: XenstoreTree
     public internal(set) var domains: [UInt32: XenstoreDomain] = [:]
     var connections: [Int: XenstoreConnection] = [:]
-    private var zmqConnections: [[UInt8]: Int] = [:]
+    /// The connections of clients that outlive the daemon's idea of them (ZeroMQ routing ids, guests' rings):
+    /// reconnecting finds the same connection, with its watches.
+    private var persistentConnections: [XenstoreClientIdentity: Int] = [:]
     private var nextConnection = 1
     /// This run's epoch (Persist.swift): the top 12 bits of every transaction id issued in this run.
     public private(set) var epoch: UInt32 = 1
@@ -41,7 +43,7 @@ public final class Xenstored {
             domains = saved.domains
             epoch = saved.epoch &+ 1
             for (identity, watches) in saved.watches {
-                let id = connect(.zmq(routingID: identity))
+                let id = connect(identity.kind)
                 connections[id]?.watches = watches
                 // Each restored watch fires once, as a new watch does: its owner may have missed changes while
                 // the daemon was down, and re-reads what it watches (delivered when it reconnects).
@@ -86,22 +88,25 @@ public final class Xenstored {
 
     // MARK: connections
 
-    /// Registers a client; a ZeroMQ routing id already known (e.g. restored watches) gets its connection back.
+    /// Registers a client; a ZeroMQ routing id or a guest's ring already known (e.g. restored watches) gets its
+    /// connection back.
     @discardableResult
     public func connect(_ kind: XenstoreConnectionKind) -> Int {
-        if case let .zmq(identity) = kind, let existing = zmqConnections[identity] { return existing }
+        let identity = XenstoreClientIdentity(kind)
+        if let identity, let existing = persistentConnections[identity] { return existing }
         let id = nextConnection
         nextConnection += 1
         connections[id] = XenstoreConnection(id: id, kind: kind)
-        if case let .zmq(identity) = kind { zmqConnections[identity] = id }
+        if let identity { persistentConnections[identity] = id }
         return id
     }
 
-    /// Forgets a client: its watches and transactions end (a ZeroMQ client's persisted watches are dropped).
+    /// Forgets a client: its watches and transactions end (a ZeroMQ client's or a guest's persisted watches are
+    /// dropped, durably).
     public func disconnect(_ id: Int) {
         guard let c = connections.removeValue(forKey: id) else { return }
         if let identity = c.persistentIdentity {
-            zmqConnections[identity] = nil
+            persistentConnections[identity] = nil
             if !c.watches.isEmpty { stateDirectory?.append(.watchesReset(identity: identity)) }
         }
     }
@@ -109,11 +114,19 @@ public final class Xenstored {
     /// A ZeroMQ client that holds no watch and no transaction needs no state between requests: forgetting it
     /// keeps a client that cycles routing ids from growing the table.
     public func forgetIfStateless(_ id: Int) {
-        guard let c = connections[id], c.watches.isEmpty, c.transactions.isEmpty, c.persistentIdentity != nil else { return }
+        guard let c = connections[id], c.watches.isEmpty, c.transactions.isEmpty, case .zmq = c.kind else { return }
         disconnect(id)
     }
 
     public func connectionKind(_ id: Int) -> XenstoreConnectionKind? { connections[id]?.kind }
+    /// The domains that have a ring connection (bound, or restored with its watches and not bound yet).
+    public var ringDomains: [UInt32] {
+        persistentConnections.keys.compactMap { if case let .ring(d) = $0 { d } else { nil } }
+    }
+    /// The connection a persistent client has now (restored watches), without creating one.
+    public func existingConnection(_ kind: XenstoreConnectionKind) -> Int? {
+        XenstoreClientIdentity(kind).flatMap { persistentConnections[$0] }
+    }
     public func hasWatches(_ id: Int) -> Bool { !(connections[id]?.watches.isEmpty ?? true) }
     public var connectionCount: Int { connections.count }
 

@@ -44,6 +44,9 @@ public final class BusServer {
     private let policy: BusPolicy
     private let channels: EventChannels
     private let copier: GrantCopy
+    /// A domain's HVM parameter (nil: no such domain or not set). Read on the bus thread; `HVMParams` locks.
+    public typealias ParameterSource = @Sendable (DomID, UInt32) -> (domainExists: Bool, value: UInt64?)
+    private let parameters: ParameterSource
     private var logger: Logger
     private var sessions: [PeerID: Session] = [:]
     private var sessionByName: [String: PeerID] = [:]
@@ -54,6 +57,7 @@ public final class BusServer {
 
     public init(context: ZMQContext, bind endpoint: String, secret: [UInt8], policy: BusPolicy,
                 channels: EventChannels, copier: GrantCopy,
+                parameters: @escaping ParameterSource = { _, _ in (false, nil) },
                 logger: Logger = Logger(label: "xenarm.bus")) throws(WireError) {
         precondition(secret.count == BusSecret.length, "a \(BusSecret.length)-byte secret")
         router = try context.socket(.router)
@@ -70,6 +74,7 @@ public final class BusServer {
         self.policy = policy
         self.channels = channels
         self.copier = copier
+        self.parameters = parameters
         self.logger = logger
         self.logger[metadataKey: "endpoint"] = "\(self.endpoint)"
         poller.add(router)
@@ -301,6 +306,11 @@ public final class BusServer {
         case .busGrantCopy:
             let m = try decode(BusGrantCopy.self)
             send(grantCopy(m, session, peer), to: peer, sequence: sequence)
+        case .busGetParam:
+            let m = try decode(BusGetParam.self)
+            let guest = DomID(m.domain)
+            guard session.domains.contains(guest) else { return refuse("parameter of \(guest), not served") }
+            send(parameter(guest, m.index), to: peer, sequence: sequence)
         case .busStatsRequest:
             _ = try decode(BusStatsRequest.self)
             send(counters.snapshot(), to: peer, sequence: sequence)
@@ -309,6 +319,15 @@ public final class BusServer {
         default:
             throw WireError.unknownKind(header.kind)
         }
+    }
+
+    /// Only the parameters a backend needs (`BusGetParam.readable`): the rest of a domain's parameters are its own.
+    private func parameter(_ guest: DomID, _ index: UInt32) -> BusParam {
+        guard BusGetParam.readable.contains(index) else { return BusParam(result: -XenErrno.EPERM.rawValue, index: index) }
+        let found = parameters(guest, index)
+        guard found.domainExists else { return BusParam(result: -XenErrno.ESRCH.rawValue, index: index) }
+        guard let value = found.value else { return BusParam(result: -XenErrno.ENOENT.rawValue, index: index) }
+        return BusParam(result: 0, index: index, value: value)
     }
 
     private func own(_ port: EventChannelPort, _ peer: PeerID) {

@@ -21,6 +21,7 @@ public final class BusThread: @unchecked Sendable {
     /// Binds `endpoint` and starts serving. Throws the bind or socket error.
     public static func start(context: ZMQContext, endpoint: String, secret: [UInt8], policy: BusPolicy,
                              channels: EventChannels, copier: GrantCopy,
+                             parameters: @escaping BusServer.ParameterSource = { _, _ in (false, nil) },
                              logger: Logger = Logger(label: "xenarm.bus")) throws -> BusThread {
         let bus = BusThread()
         let thread = Thread { [bus] in
@@ -28,7 +29,7 @@ public final class BusThread: @unchecked Sendable {
             let server: BusServer
             do {
                 server = try BusServer(context: context, bind: endpoint, secret: secret, policy: policy,
-                                       channels: channels, copier: copier, logger: logger)
+                                       channels: channels, copier: copier, parameters: parameters, logger: logger)
             } catch {
                 bus.failure = error
                 bus.ready.signal()

@@ -74,6 +74,14 @@ public final class BusClient {
 
     public func stats() throws(Failure) -> BusStats { try call(BusStatsRequest(), expecting: BusStats.self) }
 
+    /// One HVM parameter of a served domain (`BusGetParam.readable`: the console and xenstore frames and ports).
+    public func hvmParam(domain: UInt16, index: UInt32) throws(Failure) -> UInt64 {
+        let r = try call(BusGetParam(domain: domain, index: index), expecting: BusParam.self)
+        guard r.result == 0 else { throw .refused(errno: r.result) }
+        guard r.index == index else { throw .wire(.malformed("BusParam for index \(r.index), asked \(index)")) }
+        return r.value
+    }
+
     private func result<M: WireMessage>(_ request: M) throws(Failure) -> UInt32 {
         let r = try call(request, expecting: BusResult.self)
         guard r.result == 0 else { throw .refused(errno: r.result) }

@@ -19,6 +19,8 @@ extension MessageKind {
     public static let busDomainEvent = MessageKind(0x030B)
     public static let busStatsRequest = MessageKind(0x030C)
     public static let busStats = MessageKind(0x030D)
+    public static let busGetParam = MessageKind(0x030F)
+    public static let busParam = MessageKind(0x0310)
 }
 
 /// Authenticates a connection (kind 0x0301, version 1). Answered by `BusWelcome` or `ErrorReply` `unauthorized`.
@@ -413,5 +415,59 @@ public struct BusStats: WireMessage {
         unauthorized = try reader.readUInt64(); replayed = try reader.readUInt64(); malformed = try reader.readUInt64()
         notifications = try reader.readUInt64(); eventsPushed = try reader.readUInt64()
         copiesDone = try reader.readUInt64(); copiesRefused = try reader.readUInt64(); sessions = try reader.readUInt64()
+    }
+}
+
+/// Read one HVM parameter of a served domain (kind 0x030F, version 1), as a toolstack reads what the domain
+/// builder chose: the frames and ports of the console and xenstore rings. Answered by `BusParam`; a domain the
+/// session does not serve is refused (`ErrorReply` `unauthorized`).
+///
+/// | off | size | field |
+/// |----:|----:|---|
+/// | 0 | 2 | guest domain id |
+/// | 2 | 2 | reserved, zero |
+/// | 4 | 4 | parameter index (`HVM_PARAM_*` of `xen/hvm/params.h`; only those in `readable`) |
+public struct BusGetParam: WireMessage {
+    public static let kind = MessageKind.busGetParam
+    public static let version: UInt16 = 1
+    public static let size = 8
+    /// What a backend needs and nothing more: HVM_PARAM_STORE_PFN (1), HVM_PARAM_STORE_EVTCHN (2),
+    /// HVM_PARAM_CONSOLE_PFN (17), HVM_PARAM_CONSOLE_EVTCHN (18). Any other index answers -EPERM.
+    public static let readable: Set<UInt32> = [1, 2, 17, 18]
+    public var domain: UInt16
+    public var index: UInt32
+    public init(domain: UInt16, index: UInt32) { self.domain = domain; self.index = index }
+    public func encode(into writer: inout ByteWriter) {
+        writer.write(domain); writer.writeZeros(2); writer.write(index)
+    }
+    public init(decoding reader: inout ByteReader) throws(WireError) {
+        domain = try reader.readUInt16()
+        try reader.skipReserved(2)
+        index = try reader.readUInt32()
+    }
+}
+
+/// The answer to `BusGetParam` (kind 0x0310, version 1).
+///
+/// | off | size | field |
+/// |----:|----:|---|
+/// | 0 | 4 | result: 0, or a negative Xen errno (i32): -EPERM an index not in `BusGetParam.readable`, -ESRCH no such domain, -ENOENT not set |
+/// | 4 | 4 | parameter index (as asked) |
+/// | 8 | 8 | value (0 unless result is 0) |
+public struct BusParam: WireMessage {
+    public static let kind = MessageKind.busParam
+    public static let version: UInt16 = 1
+    public static let size = 16
+    public var result: Int32
+    public var index: UInt32
+    public var value: UInt64
+    public init(result: Int32, index: UInt32, value: UInt64 = 0) { self.result = result; self.index = index; self.value = value }
+    public func encode(into writer: inout ByteWriter) {
+        writer.write(UInt32(bitPattern: result)); writer.write(index); writer.write(value)
+    }
+    public init(decoding reader: inout ByteReader) throws(WireError) {
+        result = Int32(bitPattern: try reader.readUInt32())
+        index = try reader.readUInt32()
+        value = try reader.readUInt64()
     }
 }

@@ -133,3 +133,39 @@ def test_hostile_peers_are_refused_counted_and_change_nothing(hv):
     out, _ = echo.communicate(timeout=30)
     assert "bound d1" in out, out
     assert "bus session opened" in hv.text()
+
+
+GET_PARAM, PARAM = 0x030F, 0x0310
+HVM_PARAM_STORE_PFN, HVM_PARAM_STORE_EVTCHN, HVM_PARAM_CONSOLE_PFN, HVM_PARAM_CONSOLE_EVTCHN = 1, 2, 17, 18
+
+
+def test_a_backend_reads_its_own_domains_ring_parameters_and_nothing_else(hv):
+    hv.offered_port("other")  # the guests are up
+    context = zmq.Context()
+    backend = Peer(context, hv.endpoint)
+    try:
+        assert backend.authenticate(hv.secret, "console-other") == [2]
+
+        def param(domain, index):
+            answer = backend.request(GET_PARAM, struct.pack("<H2xI", domain, index))
+            if error_code(answer):
+                return error_code(answer)
+            kind, _, _, payload = parse(answer)
+            assert kind == PARAM
+            result, asked, value = struct.unpack("<iIQ", payload)
+            assert asked == index
+            return value if result == 0 else result
+
+        # What the hypervisor's domain builder chose (docs/guest-abi.md): the magic pages, ports 1 and 2.
+        assert param(2, HVM_PARAM_CONSOLE_EVTCHN) == 1
+        assert param(2, HVM_PARAM_STORE_EVTCHN) == 2
+        assert param(2, HVM_PARAM_CONSOLE_PFN) == 0x39000
+        assert param(2, HVM_PARAM_STORE_PFN) == 0x39001
+        # Another domain's: refused (ErrorReply), counted. A parameter no backend needs: -EPERM.
+        before = backend.stats()["unauthorized"]
+        assert param(1, HVM_PARAM_CONSOLE_EVTCHN) == "unauthorized"
+        assert backend.stats()["unauthorized"] == before + 1
+        assert param(2, 3) == -1
+    finally:
+        backend.close()
+        context.term()

@@ -1,13 +1,16 @@
 """xenstored benchmark (docs/benchmarks.md, "xenstored"): READ and WRITE round trips per second from a Dom0
 client on the Unix socket and on ZeroMQ, each next to the same client against a C echo server on the same
-transport (the reference: transport and client cost with no daemon work), and kill -9 → ready with a
-10 000-node tree. Prints a Markdown table.
+transport (the reference: transport and client cost with no daemon work); then from a guest over its xenstore
+ring (Guests/apps/xs-bench under `xenarm launch`, timed on the guest clock), next to the Dom0 Unix-socket
+client's rate for the same request in this run; and kill -9 → ready with a 10 000-node tree. Prints a Markdown
+table. Needs the guests built (`make guests`) unless --no-guest.
 
     XENARM=.build/release/xenarm /usr/bin/python3 Tests/Integration/performance/xenstored_bench.py [--seconds S]
 """
 import argparse
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -74,11 +77,43 @@ def zmq_rate(endpoint, frame, seconds, context):
     return n / (time.perf_counter() - start)
 
 
+GUEST_TOPOLOGY = """name: xs-bench
+machine:
+  memory: 64MiB
+  hypervisor_reserve: 16MiB
+xenstored: {{}}
+domains:
+  - name: bench
+    memory: 4MiB
+    kernel: {kernel}
+    args: "ms={ms}"
+"""
+
+
+def guest_rates(xenarm, work: pathlib.Path, seconds: float):
+    """Runs Guests/apps/xs-bench in one domain under `xenarm launch` (xenstored serving its ring through the
+    hypervisor bus); returns {"read": (count, ns), "write": (count, ns)} from its XSB lines."""
+    kernel = HERE.parents[2] / "Guests" / "build" / "xs-bench.elf"
+    if not kernel.exists():
+        raise SystemExit(f"{kernel} missing: run `make guests`")
+    topology = work / "xs-bench.yaml"
+    topology.write_text(GUEST_TOPOLOGY.format(kernel=kernel, ms=int(seconds * 1000)))
+    result = subprocess.run([xenarm, "launch", str(topology), "--run-dir", str(work / "guest-run")],
+                            capture_output=True, text=True, timeout=120 + 4 * seconds)
+    out = result.stdout + result.stderr
+    found = {m.group(1): (int(m.group(2)), int(m.group(3)))
+             for m in re.finditer(r"^\[bench\] XSB (read|write) count=(\d+) total_ns=(\d+)$", out, re.M)}
+    if result.returncode != 0 or set(found) != {"read", "write"}:
+        raise SystemExit(f"xs-bench guest failed (exit {result.returncode}):\n{out}")
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--restarts", type=int, default=5)
+    parser.add_argument("--no-guest", action="store_true", help="skip the guest's ring round trips")
     args = parser.parse_args()
     xenarm = os.environ.get("XENARM", str(HERE.parents[2] / ".build" / "release" / "xenarm"))
     work = pathlib.Path(tempfile.mkdtemp(prefix="xs-bench-"))
@@ -112,6 +147,15 @@ def main():
             ("ZeroMQ ipc, XS_WRITE (fdatasync per write)", zmq_write, zmq_write / ref_zmq),
         ]
 
+        if not args.no_guest:
+            guest = guest_rates(xenarm, work, args.seconds)
+            (rn, rns), (wn, wns) = guest["read"], guest["write"]
+            guest_read, guest_write = rn / (rns / 1e9), wn / (wns / 1e9)
+            rows += [
+                ("Guest ring, XS_READ (ratio to Unix socket XS_READ)", guest_read, guest_read / unix_read),
+                ("Guest ring, XS_WRITE (ratio to Unix socket XS_WRITE)", guest_write, guest_write / unix_write),
+            ]
+
         # A 10 000-node tree, written in pipelined batches (one fsync per batch), then kill -9 → first answer.
         batch = 500
         for first in range(0, args.nodes, batch):
@@ -137,7 +181,7 @@ def main():
         echo_zmq.kill()
         context.term()
 
-    print(f"| path | round trips/s | ratio to its echo reference |")
+    print(f"| path | round trips/s | ratio to its reference |")
     print(f"| --- | ---: | ---: |")
     for name, rate, ratio in rows:
         print(f"| {name} | {rate:,.0f} | {ratio:.2f} |")
