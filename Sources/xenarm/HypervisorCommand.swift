@@ -36,6 +36,9 @@ struct HypervisorCommand: ParsableCommand {
     @Option(help: "The launch's bus secret file (mode 0600). With it, the hypervisor bus listens on --endpoint.")
     var busSecret: String?
 
+    @Option(help: "The launch's console index (RUN/consoles.json): console_io output is appended to each guest's log.")
+    var consoles: String?
+
     func run() throws {
         ChildControl.guardParentDeath()
         let topo: Topology
@@ -58,6 +61,16 @@ struct HypervisorCommand: ParsableCommand {
         hypervisor.onConsoleLine = { domain, line in
             Hypervisor.printLine("[\(domain.name)] \(line)")
             box.control?.post(.console(name: box.name, domain: domain.name, line: line))
+        }
+        if let consoles {
+            do {
+                let logs = try HypervisorConsoleLogs(indexFile: consoles, domains: hypervisor.domains,
+                                                     label: process.name)
+                hypervisor.onConsoleBytes = { domain, bytes in logs.append(domain, bytes) }
+            } catch {
+                FileHandle.standardError.write(Data("\(process.name): console logs from \(consoles): \(error)\n".utf8))
+                throw ExitCode(2)
+            }
         }
         hypervisor.onDomainEnded = { domain, state in
             let c = domain.counters
