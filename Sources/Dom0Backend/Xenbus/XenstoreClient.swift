@@ -105,8 +105,11 @@ public final class XenstoreClient {
     }
 
     /// Registers a watch (kept across reconnections). Its initial event arrives through `nextEvent`.
+    /// EEXIST counts as success: it means this connection already has the watch, which happens when an attempt's
+    /// answer came too late and the request was sent again (found by the restart soak: blkback retried its
+    /// WATCH forever on EEXIST after one slow answer, and the guest's disk timed out).
     public func watch(_ path: String, token: String) throws(XenstoreClientError) {
-        _ = try request(.watch, strings: [path, token])
+        do { _ = try request(.watch, strings: [path, token]) } catch .xenstore(.EEXIST) {}
         if !watches.contains(where: { $0.path == path && $0.token == token }) { watches.append((path, token)) }
     }
 
