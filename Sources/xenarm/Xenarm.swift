@@ -20,6 +20,7 @@ struct Xenarm: ParsableCommand {
             XenstoredCommand.self,
             BackendCommand.self,
             ConsoleCommand.self,
+            TestCommand.self,
         ]
     )
 }
