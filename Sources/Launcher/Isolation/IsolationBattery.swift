@@ -97,7 +97,7 @@ public enum IsolationBattery {
 
         // The probes finish on their own.
         let finite = [roles.memory, roles.fuzz, roles.eventOffer, roles.eventProbe, roles.eventExhaust, roles.grant,
-                      roles.xenstoreVictim, roles.xenstoreAttacker, roles.crash].compactMap { $0?.name }
+                      roles.xenstoreVictim, roles.xenstoreAttacker, roles.crash, roles.block].compactMap { $0?.name }
         say("waiting for \(finite.joined(separator: ", "))")
         log.wait(options.timeout) { l in Set(finite).isSubset(of: Set(ends(l).keys)) || !launch.isRunning }
         let hypervisorAlive = launch.process("hypervisor")?.state == "ready"
@@ -107,6 +107,7 @@ public enum IsolationBattery {
         checks += guests.grants()
         checks += guests.eventChannels()
         checks += guests.xenstore()
+        checks += guests.block()
         checks.append(containment.guestCrash(ends: endsNow))
         checks += guests.hypercalls(requiredCalls: options.fuzzCalls, quietProgress: quietProgress,
                                     hypervisorAlive: hypervisorAlive)
@@ -114,10 +115,10 @@ public enum IsolationBattery {
         launch.stop()
         try? Data(log.lines.map { String(format: "[%8.3f] ", $0.at) + $0.text + "\n" }.joined().utf8)
             .write(to: URL(fileURLWithPath: "\(options.runDirectory)/isolation-launch.out"))
-        let order = ["memory", "grants", "event-channels", "xenstore", "bus", "crash", "cpu", "hypercalls", "fuzz"]
+        let order = ["memory", "grants", "event-channels", "xenstore", "block", "bus", "crash", "cpu", "hypercalls", "fuzz"]
         checks.sort { (order.firstIndex(of: $0.group) ?? 99) < (order.firstIndex(of: $1.group) ?? 99) }
         return IsolationReport(topology: topology.name, runDirectory: options.runDirectory, seconds: log.now,
-                               checks: checks, missing: notYet)
+                               checks: checks, missing: roles.block == nil ? notYet : Array(notYet.dropFirst(2)))
     }
 
     /// `[   t] NAME domain N ended: REASON` lines of the launcher.

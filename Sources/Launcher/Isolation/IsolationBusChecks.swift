@@ -249,7 +249,7 @@ struct IsolationBusChecks {
             if case let .success(d) = p.hello(secret: secret, name: backend) { return ("right after: the real secret is welcome for \(d)", true) }
             return ("right after: the real secret refused", false)
         }()
-        usleep(1_000_000)
+        usleep(2_000_000)
         let progress = quietProgress(start, launch.log.now)
         return .judge(group: g, name: "flood",
                       attempted: "\(total) frames in \(String(format: "%.1f", end - start)) s: \(garbage) garbage, \(nearMiss) hellos one bit off the secret",

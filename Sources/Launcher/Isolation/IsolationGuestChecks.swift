@@ -280,4 +280,47 @@ struct IsolationGuestChecks {
                    controlSucceeded: afterOK),
         ]
     }
+
+    // MARK: block (probe-blk, from the blkfront branch)
+
+    /// probe-blk's `PROBE-BLK <case> status=<blkif status>` lines: every malformed request refused by the backend,
+    /// next to an honest request on the same ring (`good-raw`) and, after the ring overflow, a reconnection that
+    /// works (`good`).
+    func block() -> [IsolationCheck] {
+        let g = "block"
+        guard let d = roles.block else { return [] }
+        var status: [String: String] = [:]
+        for line in lines(d, "PROBE-BLK ") {
+            let words = line.text.split(separator: " ").map(String.init)
+            if words.count == 3, words[2].hasPrefix("status="), status[words[1]] == nil {
+                status[words[1]] = String(words[2].dropFirst("status=".count))
+            }
+        }
+        let goodRaw = status["good-raw"], good = status["good"]
+        let controlRaw = goodRaw.map { "a valid read on the same ring: status \($0)" }
+        let malformed = ["bad-op", "past-end", "straddle-end", "nseg-0", "nseg-12", "first-gt-last", "last-gt-7",
+                         "gref-range", "gref-revoked", "ro-for-read"]
+        let seen = malformed.compactMap { c in status[c].map { (c, $0) } }
+        let refused = seen.count == malformed.count && seen.allSatisfy { $0.1 != "0" }
+        let foreign = status["gref-foreign"]
+        let overflow = status["req-prod-overflow"]
+        return [
+            .judge(group: g, name: "malformed-ring-requests",
+                   attempted: "\(d.name) puts malformed requests on its own ring: " + malformed.joined(separator: ", "),
+                   expected: "each answered with an error status",
+                   observed: seen.isEmpty ? nil : seen.map { "\($0.0) \($0.1)" }.joined(separator: ", "),
+                   refused: seen.isEmpty ? nil : refused, control: controlRaw, controlSucceeded: goodRaw.map { $0 == "0" }),
+            .judge(group: g, name: "foreign-grant",
+                   attempted: "\(d.name) hands its backend a grant it made to another domain",
+                   expected: "an error status: the backend may only copy grants made to it",
+                   observed: foreign.map { "status \($0)" }, refused: foreign.map { $0 != "0" && $0 != "none" },
+                   control: controlRaw, controlSucceeded: goodRaw.map { $0 == "0" }),
+            .judge(group: g, name: "ring-overflow",
+                   attempted: "\(d.name) pushes req_prod 1000 past its ring",
+                   expected: "no response; the backend stops that ring only",
+                   observed: overflow.map { "response: \($0)" }, refused: overflow.map { $0 == "none" },
+                   control: good.map { "after reconnecting, a write and read-back: status \($0)" },
+                   controlSucceeded: good.map { $0 == "0" }),
+        ]
+    }
 }

@@ -20,6 +20,8 @@ public struct IsolationRoles: Sendable, Equatable {
     public var xenstoreVictim: Domain?
     public var xenstoreAttacker: Domain?
     public var crash: Domain?
+    /// probe-blk: a hostile block frontend on its own disk (the block path's contract, issue 7).
+    public var block: Domain?
     /// A compute guest with a cap: spins inside it.
     public var spinner: Domain?
     /// A compute guest whose console has a backend and terminal (the crash-containment target).
@@ -55,6 +57,7 @@ public struct IsolationRoles: Sendable, Equatable {
                 if words.contains("role=victim") { xenstoreVictim = xenstoreVictim ?? d }
                 else { xenstoreAttacker = xenstoreAttacker ?? d }
             case "probe-crash.elf": crash = crash ?? d
+            case "probe-blk.elf": block = block ?? d
             case "compute.elf":
                 if spec.cap > 0 {
                     spinner = spinner ?? d
