@@ -23,7 +23,12 @@ struct IsolationBusChecks {
                                    observed: "failed", control: "not run", verdict: .fails)]
         }
         defer { context.shutdown() }
-        let before = launch.counters("hypervisor")
+        // The first metrics report comes 500 ms after the hypervisor is ready: the baseline must be one.
+        var before = launch.counters("hypervisor")
+        launch.log.wait(5) { _ in
+            before = launch.counters("hypervisor")
+            return before["bus.received"] != nil
+        }
         var checks: [IsolationCheck] = []
         var sent = (unauthenticated: 0, unauthorized: 0, replayed: 0, malformed: 0)
 
