@@ -9,6 +9,12 @@
 uint32_t grant_nr_frames;
 static grant_entry_v1_t *entries;
 static uint32_t next_ref = GNTTAB_NR_RESERVED_ENTRIES;
+/* Refs given back by grant_end_access, reused oldest first (a block frontend grants every data page of every
+ * request: without reuse the table runs out after a few hundred requests). FIFO keeps a just-revoked ref unused
+ * for as long as possible, so a late copy by a backend that was given up finds it revoked, not re-granted. */
+#define FREE_REFS 4096
+static uint16_t free_refs[FREE_REFS];
+static uint32_t free_head, free_count;
 
 int grant_init(void)
 {
@@ -52,9 +58,16 @@ int grant_access(domid_t domid, uint32_t gfn, int readonly)
 {
     if (entries == NULL)
         return -ENODEV;
-    if (next_ref >= grant_nr_frames * (PAGE_SIZE / sizeof(grant_entry_v1_t)))
+    uint32_t ref;
+    if (next_ref < grant_nr_frames * (PAGE_SIZE / sizeof(grant_entry_v1_t))) {
+        ref = next_ref++;
+    } else if (free_count > 0) {
+        ref = free_refs[free_head];
+        free_head = (free_head + 1) % FREE_REFS;
+        free_count--;
+    } else {
         return -ENOSPC;
-    uint32_t ref = next_ref++;
+    }
     entries[ref].domid = domid;
     entries[ref].frame = gfn;
     /* The hypervisor may read the entry as soon as flags say permit_access: domid and frame first. */
@@ -68,9 +81,15 @@ int grant_end_access(uint32_t ref)
     if (entries == NULL || ref >= grant_nr_frames * (PAGE_SIZE / sizeof(grant_entry_v1_t)))
         return -EINVAL;
     uint16_t flags = __atomic_load_n(&entries[ref].flags, __ATOMIC_SEQ_CST);
+    if ((flags & GTF_type_mask) == GTF_invalid)
+        return -EINVAL; /* not granted: ending it twice must not put it twice on the free list */
     do {
         if (flags & (GTF_reading | GTF_writing))
             return -EBUSY;
     } while (!__atomic_compare_exchange_n(&entries[ref].flags, &flags, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    if (ref >= GNTTAB_NR_RESERVED_ENTRIES && ref < next_ref && free_count < FREE_REFS) {
+        free_refs[(free_head + free_count) % FREE_REFS] = (uint16_t)ref;
+        free_count++;
+    }
     return 0;
 }

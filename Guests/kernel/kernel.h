@@ -95,6 +95,32 @@ struct xenarm_trap_frame *task_reschedule(struct xenarm_trap_frame *frame);
 void task_timer_tick(void);
 int task_last_fault(int pid, struct fault_record *out); /* 0 if task pid was killed by a fault */
 extern int task_exit_codes_sum;
+/* A task blocked in a system call (SYS_blk_io) is made runnable again with its result in r0. */
+void task_complete(int task, int32_t result);
+
+/* blkfront.c: the block frontend (docs/guest-abi.md "Block devices", docs/block.md "Guest side"). One xen/io/blkif.h
+ * ring per device/vbd/<id>; requests come from SYS_blk_io (a task blocks until its answer) or blkfront_kernel_io. */
+#define BLKFRONT_MAX_DISKS 4
+#define BLKFRONT_PENDING 1 /* blkfront_sys_io: queued, the task blocks until task_complete */
+#define BLKFRONT_DEADLINE_NS 30000000000ull /* a request unanswered this long (across reconnections) fails -EIO */
+struct guest_blk_io;
+struct guest_blk_info;
+int blkfront_init(void);                      /* grants, xenstore, discovery and watches; returns the disk count */
+int blkfront_wait_connected(uint64_t timeout_ns); /* 0 once every disk is Connected, else -ETIMEDOUT */
+int blkfront_disk_count(void);
+int blkfront_info(uint32_t disk, struct guest_blk_info *out);
+int blkfront_sys_io(const struct guest_blk_io *io, int task); /* BLKFRONT_PENDING, or an immediate -errno */
+int blkfront_kernel_io(uint32_t op, uint32_t disk, uint64_t sector, void *buffer, uint32_t bytes); /* waits */
+void blkfront_service(void); /* xenstore watches, reconnection, deadlines: from the scheduler, never a handler */
+struct blkfront_stats {
+    uint32_t connections, reissued, timeouts, bad_ids, bad_indices, requests, responses;
+};
+int blkfront_stats(uint32_t disk, struct blkfront_stats *out);
+/* probe-blk speaks the ring itself: while raw, blkfront consumes no responses and submits nothing on DISK. */
+struct blkif_front_ring;
+struct blkif_front_ring *blkfront_raw_ring(uint32_t disk, uint32_t *port, uint32_t *backend_id);
+void blkfront_set_raw(uint32_t disk, int raw);
+int blkfront_reconnect(uint32_t disk); /* FE/state = 1: the backend drops its ring and starts the handshake again */
 
 /* The program linked with the kernel (apps/<name>/kernel.c): runs in virtual kernel mode after boot.
  * Returns the exit status: 0 = RESULT ok. It may spawn tasks and call task_run_all's successor

@@ -13,7 +13,7 @@
 #define MAX_TASKS 8
 #define USER_STACK_SIZE 16384
 
-enum task_state { TASK_FREE, TASK_RUNNABLE, TASK_SLEEPING, TASK_DEAD };
+enum task_state { TASK_FREE, TASK_RUNNABLE, TASK_SLEEPING, TASK_BLOCKED, TASK_DEAD };
 
 struct task {
     enum task_state state;
@@ -63,7 +63,7 @@ int task_spawn(user_entry entry, const char *arg)
 static int any_alive(void)
 {
     for (int i = 0; i < MAX_TASKS; i++)
-        if (tasks[i].state == TASK_RUNNABLE || tasks[i].state == TASK_SLEEPING)
+        if (tasks[i].state == TASK_RUNNABLE || tasks[i].state == TASK_SLEEPING || tasks[i].state == TASK_BLOCKED)
             return 1;
     return 0;
 }
@@ -75,10 +75,12 @@ static void NORETURN all_done(void)
     kernel_poweroff(0);
 }
 
-/* The next runnable task after `current`, idling (blocked in the hypervisor) until one is. */
+/* The next runnable task after `current`, idling (blocked in the hypervisor) until one is. The block frontend's
+ * deferred work (xenstore, reconnection, deadlines) runs here: never inside an event handler or a xenstore call. */
 static struct xenarm_trap_frame *pick_next(void)
 {
     for (;;) {
+        blkfront_service();
         for (int n = 1; n <= MAX_TASKS; n++) {
             int i = (current + n + MAX_TASKS) % MAX_TASKS;
             if (tasks[i].state == TASK_RUNNABLE) {
@@ -154,6 +156,32 @@ static int user_range_ok(uint32_t addr, uint32_t len)
     return addr >= user_window_start && len <= user_window_end - addr && addr <= user_window_end;
 }
 
+void task_complete(int task, int32_t result)
+{
+    if (task < 0 || task >= MAX_TASKS || tasks[task].state != TASK_BLOCKED)
+        return;
+    tasks[task].frame.r[0] = (uint32_t)result;
+    tasks[task].state = TASK_RUNNABLE;
+}
+
+/* SYS_blk_io: the request block is copied out of the user window first; blkfront checks the buffer itself. */
+static struct xenarm_trap_frame *sys_blk_io(struct task *t, uint32_t addr)
+{
+    struct guest_blk_io io;
+    if ((addr & 3u) != 0 || !user_range_ok(addr, sizeof io)) {
+        t->frame.r[0] = (uint32_t)-EFAULT;
+        return &t->frame;
+    }
+    memcpy(&io, (const void *)addr, sizeof io);
+    int rc = blkfront_sys_io(&io, current);
+    if (rc != BLKFRONT_PENDING) {
+        t->frame.r[0] = (uint32_t)rc;
+        return &t->frame;
+    }
+    t->state = TASK_BLOCKED;
+    return pick_next();
+}
+
 struct xenarm_trap_frame *task_syscall(struct xenarm_trap_frame *frame)
 {
     struct task *t = save_current(frame);
@@ -190,6 +218,19 @@ struct xenarm_trap_frame *task_syscall(struct xenarm_trap_frame *frame)
     case SYS_time:
         ret = (int32_t)fmt_udiv64(time_now_ns(), 1000000u, NULL);
         break;
+    case SYS_blk_info: {
+        struct guest_blk_info info;
+        if ((a1 & 3u) != 0 || !user_range_ok(a1, sizeof info)) {
+            ret = -EFAULT;
+            break;
+        }
+        ret = blkfront_info(a0, &info);
+        if (ret == 0)
+            memcpy((void *)a1, &info, sizeof info);
+        break;
+    }
+    case SYS_blk_io:
+        return sys_blk_io(t, a0);
     default:
         ret = -ENOSYS;
         break;

@@ -24,6 +24,25 @@ long sys_sleep(uint32_t ms) { return sys_call(SYS_sleep, ms, 0, 0); }
 long sys_getpid(void) { return sys_call(SYS_getpid, 0, 0, 0); }
 uint32_t sys_time_ms(void) { return (uint32_t)sys_call(SYS_time, 0, 0, 0); }
 
+long sys_blk_info(uint32_t disk, struct guest_blk_info *info)
+{
+    return sys_call(SYS_blk_info, disk, (uint32_t)info, 0);
+}
+
+long sys_blk_io(uint32_t op, uint32_t disk, uint64_t sector, void *buffer, uint32_t bytes)
+{
+    /* The request block lives on the caller's stack: in the user window, as the kernel requires. */
+    struct guest_blk_io io = {.op = op, .disk = disk, .sector = sector, .buffer = (uint32_t)buffer, .bytes = bytes};
+    return sys_call(SYS_blk_io, (uint32_t)&io, 0, 0);
+}
+
+uint64_t time_ns(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("isb\n\tmrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
 int uprintf(const char *fmt, ...)
 {
     char buf[256];

@@ -9,7 +9,7 @@ struct BackendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backend",
         abstract: "Run a Dom0 backend driver process.",
-        subcommands: [ConsoleBackendCommand.self])
+        subcommands: [ConsoleBackendCommand.self, BlkBackendCommand.self])
 }
 
 struct ConsoleBackendCommand: ParsableCommand {
@@ -55,6 +55,68 @@ struct ConsoleBackendCommand: ParsableCommand {
             backend = try ConsoleBackend(
                 .init(name: process.name, busEndpoint: bus, busSecretPath: busSecret, domain: domain,
                       terminalEndpoint: terminal, consolePort: consolePort, stateDirectory: stateDir),
+                context: try ZMQContext())
+        } catch {
+            fatalStartError(process.name, error)
+        }
+        let stop = backend.stopSignal
+        installStopOnSignals(stop)
+        do {
+            // Ready at once: the hypervisor starts after the backends (ProcessPlan), so the bus is reached later.
+            try startChildControl(process, endpoint: endpoint ?? bus, counters: backend.counters, stop: stop)
+        } catch {
+            fatalStartError(process.name, error)
+        }
+        backend.run()
+    }
+}
+
+struct BlkBackendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blk",
+        abstract: "Serve one guest's virtual disk: blkif ring <-> disk model.",
+        discussion: """
+            Finds the disk's backend directory in xenstore (--domain, --device), writes its nodes and InitWait, \
+            waits for the frontend, binds its event channel on the hypervisor bus as --name, and serves the \
+            shared ring with grant copies, each request becoming disk model transactions at --model. Restartable: \
+            a new process goes back to InitWait and the frontend re-issues what had no response. See docs/block.md.
+            """)
+
+    @OptionGroup var process: ProcessOptions
+
+    @Option(help: "The hypervisor bus endpoint (the hypervisor's --endpoint).")
+    var bus: String
+
+    @Option(help: "The launch's bus secret file (RUN/bus.secret).")
+    var busSecret: String
+
+    @Option(help: "xenstored's ZeroMQ endpoint.")
+    var xenstore: String
+
+    @Option(help: "The guest domain: its id, or its name (as in /local/domain/N/name).")
+    var domain: String
+
+    @Option(help: "The guest-visible disk name (xvda).")
+    var device: String
+
+    @Option(help: "The disk model's endpoint.")
+    var model: String
+
+    @Option(help: "The disk's size in 512-byte sectors (default: asked of the model).")
+    var sectors: UInt64?
+
+    @Flag(help: "A read-only disk: mode r, info VDISK_READONLY, writes refused with BLKIF_RSP_ERROR.")
+    var readOnly = false
+
+    @Option(help: "Accepted for the launcher's process contract; blkback serves no endpoint.")
+    var endpoint: String?
+
+    func run() throws {
+        let backend: BlkBackend
+        do {
+            backend = try BlkBackend(
+                .init(name: process.name, busEndpoint: bus, busSecretPath: busSecret, xenstoreEndpoint: xenstore,
+                      domain: domain, device: device, modelEndpoint: model, sectors: sectors, readOnly: readOnly),
                 context: try ZMQContext())
         } catch {
             fatalStartError(process.name, error)

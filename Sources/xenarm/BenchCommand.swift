@@ -5,5 +5,5 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Run a benchmark against its reference, side by side.",
-        subcommands: [BenchWireCommand.self, BenchWireWorkerCommand.self])
+        subcommands: [BenchWireCommand.self, BenchWireWorkerCommand.self, BenchBlkCommand.self])
 }

@@ -70,7 +70,8 @@ final class ProcessPlanTests: XCTestCase {
     func testBackendDrivesItsModelsEndpoint() {
         let blk = ProcessPlan(topology: topology(), runDirectory: run).process(named: "blk0")!
         XCTAssertEqual(blk.kind, "backend blk")
-        XCTAssertEqual(blk.arguments.suffix(6), ["--domain", "guest1", "--device", "xvda", "--model", "ipc:///tmp/run/disk0.ipc"])
+        XCTAssertEqual(blk.arguments.suffix(8), ["--domain", "guest1", "--device", "xvda", "--model", "ipc:///tmp/run/disk0.ipc",
+                                                 "--sectors", "2048"])
         XCTAssertTrue(blk.waitsForReady)
     }
 

@@ -27,6 +27,10 @@ final class TopologyLoaderTests: XCTestCase {
                 DomainSpec(name: "db", memoryBytes: 64 << 20, vcpus: 1, kernel: kernel, args: "", weight: 256, cap: 0),
             ],
             devices: [
+                DeviceModelSpec(name: "disk.db.xvdb", kind: .disk(image: fixture("good/scratch/db-b.img"),
+                                                                  sizeBytes: 1 << 20, create: true, readOnly: false),
+                                restart: RestartPolicy(mode: .always, maxRestarts: 5, windowMilliseconds: 30_000,
+                                                       backoffMilliseconds: 100, maxBackoffMilliseconds: 5_000)),
                 DeviceModelSpec(name: "disk-web", kind: .disk(image: fixture("images/disk-4k.img"), sizeBytes: 4096,
                                                               create: false, readOnly: true)),
                 DeviceModelSpec(name: "disk-db", kind: .disk(image: fixture("good/scratch/db.img"), sizeBytes: 8 << 20,
@@ -37,6 +41,9 @@ final class TopologyLoaderTests: XCTestCase {
                 DeviceModelSpec(name: "console-web", kind: .terminal(log: "/tmp/xenarm-fixture-console-web.log")),
             ],
             backends: [
+                BackendSpec(name: "blk.db.xvdb", kind: .blk, domain: "db", device: "xvdb", model: "disk.db.xvdb",
+                            restart: RestartPolicy(mode: .always, maxRestarts: 5, windowMilliseconds: 30_000,
+                                                   backoffMilliseconds: 100, maxBackoffMilliseconds: 5_000)),
                 BackendSpec(name: "blkback-web", kind: .blk, domain: "web", device: "xvda", model: "disk-web"),
                 BackendSpec(name: "blkback-db", kind: .blk, domain: "db", device: "xvda", model: "disk-db",
                             endpoint: .tcp(host: "localhost", port: 47202),

@@ -22,11 +22,14 @@ public struct ProcessPlan: Sendable, Equatable {
         var list: [PlannedProcess] = []
         var modelEndpoints: [String: String] = [:]
         var diskImages: [String: String] = [:]
+        var diskGeometry: [String: (sectors: UInt64, readOnly: Bool)] = [:]
+        var xenstoredEndpoint: String?
 
         let hypervisorEndpoint = EndpointSpec.ipc.address(name: "hypervisor", runDirectory: runDirectory)
         if let xs = topology.xenstored {
             let name = "xenstored"
             let endpoint = xs.endpoint.address(name: name, runDirectory: runDirectory)
+            xenstoredEndpoint = endpoint
             // With domains, xenstored serves their xenstore rings through the hypervisor bus. It still starts
             // first (backends need it) and connects to the bus once the hypervisor is up.
             let bus = topology.domains.isEmpty ? []
@@ -44,6 +47,7 @@ public struct ProcessPlan: Sendable, Equatable {
             switch device.kind {
             case let .disk(image, size, create, readOnly):
                 diskImages[device.name] = path(image)
+                diskGeometry[device.name] = (size / UInt64(512), readOnly)
                 list.append(PlannedProcess(
                     name: device.name, kind: "device disk", role: .device,
                     arguments: ["device", "disk"] + common(device.name, endpoint)
@@ -68,6 +72,22 @@ public struct ProcessPlan: Sendable, Equatable {
                         + ["--bus", hypervisorEndpoint, "--bus-secret", "\(runDirectory)/bus.secret",
                            "--domain", backend.domain, "--device", backend.device,
                            "--terminal", modelEndpoints[backend.model] ?? backend.model],
+                    endpoint: nil, restart: backend.restart))
+                continue
+            }
+            if backend.kind == .blk {
+                // blkback serves no endpoint either: a client of xenstored, the bus and its disk model
+                // (docs/block.md). The disk's size and mode come from its model's entry.
+                let geometry = diskGeometry[backend.model]
+                list.append(PlannedProcess(
+                    name: backend.name, kind: "backend blk", role: .backend,
+                    arguments: ["backend", "blk"] + common(backend.name, nil)
+                        + ["--bus", hypervisorEndpoint, "--bus-secret", "\(runDirectory)/bus.secret",
+                           "--xenstore", xenstoredEndpoint ?? "",
+                           "--domain", backend.domain, "--device", backend.device,
+                           "--model", modelEndpoints[backend.model] ?? backend.model]
+                        + (geometry.map { ["--sectors", String($0.sectors)] } ?? [])
+                        + (geometry?.readOnly == true ? ["--read-only"] : []),
                     endpoint: nil, restart: backend.restart))
                 continue
             }

@@ -61,6 +61,11 @@ public enum ToolstackNodes {
             ]
         }
         var perKind: [String: Int] = [:]
+        // A read-only disk model makes a read-only vbd (`mode` r, as libxl writes for `access=ro`).
+        let readOnlyModels = Set(topology.devices.compactMap { d -> String? in
+            if case let .disk(_, _, _, readOnly) = d.kind, readOnly { return d.name }
+            return nil
+        })
         for b in topology.backends {
             guard let id = ids[b.domain] else { continue }
             let (kind, devid): (String, Int)
@@ -91,7 +96,7 @@ public enum ToolstackNodes {
                 out += [
                     ToolstackNode(frontend + "/virtual-device", String(devid), fe),
                     ToolstackNode(backend + "/dev", b.device, be),
-                    ToolstackNode(backend + "/mode", "w", be),
+                    ToolstackNode(backend + "/mode", readOnlyModels.contains(b.model) ? "r" : "w", be),
                 ]
             }
         }

@@ -4,7 +4,7 @@
 public struct TopologyKey: Sendable, Equatable {
     /// Where a key may appear. The list sections name the entries of their list.
     public enum Section: String, Sendable, CaseIterable {
-        case topLevel = "top level", machine, xenstored, domain, device, backend, workload, restart
+        case topLevel = "top level", machine, xenstored, domain, disk, device, backend, workload, restart
 
         /// The YAML heading the docs use for the section.
         public var heading: String {
@@ -13,10 +13,11 @@ public struct TopologyKey: Sendable, Equatable {
             case .machine: return "`machine:`"
             case .xenstored: return "`xenstored:`"
             case .domain: return "`domains:` entries"
+            case .disk: return "`disks:` entries (in a domain)"
             case .device: return "`devices:` entries"
             case .backend: return "`backends:` entries"
             case .workload: return "`workloads:` entries"
-            case .restart: return "`restart:` (in `xenstored:`, devices and backends)"
+            case .restart: return "`restart:` (in `xenstored:`, devices, backends and disks)"
             }
         }
     }
@@ -146,6 +147,23 @@ public enum TopologyKeys {
               meaning: "Credit scheduler weight (relative CPU share)."),
         .init(section: .domain, name: "cap", type: .integer(TopologyLimits.cap), presence: .optional(default: "0"),
               meaning: "Credit scheduler cap in percent of one pCPU, at most 100 × `vcpus`; 0 means no cap."),
+        .init(section: .domain, name: "disks", type: .list(.disk), presence: .optional(default: "`[]`"),
+              meaning: "Shorthand for the domain's virtual disks: each becomes a disk model `disk.DOMAIN.NAME` and a "
+                  + "blk backend `blk.DOMAIN.NAME` (docs/block.md)."),
+        // disks (a domain's shorthand)
+        .init(section: .disk, name: "name", type: .name, presence: .required,
+              meaning: "Guest-visible disk name, `xvda` … `xvdp` (Xen vbd numbering); one per name in a domain."),
+        .init(section: .disk, name: "image", type: .path, presence: .required,
+              meaning: "Raw disk image file; must exist unless `create: true`."),
+        .init(section: .disk, name: "size", type: .size,
+              presence: .optional(default: "the image's size; required when the image is to be created"),
+              meaning: "Disk size, a multiple of 512 bytes; must match an existing image."),
+        .init(section: .disk, name: "read_only", type: .boolean, presence: .optional(default: "`false`"),
+              meaning: "A read-only disk: `mode` r, the model and the backend refuse writes."),
+        .init(section: .disk, name: "create", type: .boolean, presence: .optional(default: "`false`"),
+              meaning: "Create a zero-filled image of `size` at launch if it is missing."),
+        .init(section: .disk, name: "restart", type: .mapping(.restart), presence: .optional(default: restartDefault),
+              meaning: "Restart policy of both processes."),
         // devices
         .init(section: .device, name: "name", type: .name, presence: .required, meaning: "Process-wide unique name."),
         .init(section: .device, name: "kind", type: .choice(["disk", "terminal"]), presence: .required,

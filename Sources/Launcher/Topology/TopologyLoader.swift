@@ -178,6 +178,10 @@ public enum TopologyLoader {
             if let v = f.int("weight") { d.weight = v.value }
             d.cap = f.int("cap")
             draft.domains.append(d)
+            for (j, diskNode) in f.list("disks").enumerated() {
+                guard let g = entry(diskNode, .disk, j, sink: sink, paths: paths) else { continue }
+                expandDisk(g, at: diskNode.position, domain: d.name, into: &draft, sink: sink)
+            }
         }
         for (i, node) in top.list("devices").enumerated() {
             let kind = preRead("kind", of: node, among: ["disk", "terminal"])
@@ -197,7 +201,7 @@ public enum TopologyLoader {
             d.restart = f.restart("restart")
             draft.devices.append(d)
         }
-        draft.backendsKey = top.keyPosition("backends")
+        draft.backendsKey = top.keyPosition("backends") ?? draft.backendsKey
         for (i, node) in top.list("backends").enumerated() {
             guard let f = entry(node, .backend, i, sink: sink, paths: paths) else { continue }
             var b = TopologyDraft.BackendDraft(position: node.position)
@@ -222,6 +226,47 @@ public enum TopologyLoader {
         }
         return draft
     }
+
+    /// A domain's `disks:` entry becomes what the explicit form would say: a disk model `disk.DOMAIN.NAME` and a
+    /// blk backend `blk.DOMAIN.NAME` serving device NAME of DOMAIN with it (docs/topology.md, docs/block.md).
+    /// The checks then see them like any other device and backend (duplicates, images, xenstored).
+    private static func expandDisk(_ f: Fields, at position: Position, domain: Located<String>?,
+                                   into draft: inout TopologyDraft, sink: DiagnosticSink) {
+        guard let name = f.name("name") else { return }
+        let restart = f.restart("restart")
+        var device = TopologyDraft.DeviceDraft(position: position)
+        device.kind = Located(value: "disk", position: position)
+        device.image = f.path("image")
+        device.size = f.size("size")
+        if let v = f.bool("create") { device.create = v.value }
+        if let v = f.bool("read_only") { device.readOnly = v.value }
+        device.restart = restart
+        guard let domain else { return }
+        if !isVirtualDiskName(name.value) {
+            sink.error(.badValue, at: name.position,
+                       "disk name '\(name.value)' of domain '\(domain.value)' is not xvda … xvdp")
+        }
+        let model = "disk.\(domain.value).\(name.value)"
+        if !TopologyKeys.isValidName("blk.\(domain.value).\(name.value)") {
+            sink.error(.badName, at: name.position, "disk '\(name.value)' of domain '\(domain.value)' makes the "
+                           + "process names '\(model)' and 'blk.\(domain.value).\(name.value)', longer than "
+                           + "\(TopologyKeys.maxNameLength): use the explicit devices: and backends: form")
+        }
+        device.name = Located(value: model, position: name.position)
+        var backend = TopologyDraft.BackendDraft(position: position)
+        backend.name = Located(value: "blk.\(domain.value).\(name.value)", position: name.position)
+        backend.kind = Located(value: .blk, position: position)
+        backend.domain = domain
+        backend.device = name
+        backend.model = Located(value: model, position: name.position)
+        backend.restart = restart
+        draft.devices.append(device)
+        draft.backends.append(backend)
+        if draft.backendsKey == nil { draft.backendsKey = position }
+    }
+
+    /// `xvda` … `xvdp`: the names with a Xen vbd number (ToolstackNodes.virtualDiskNumber).
+    static func isVirtualDiskName(_ name: String) -> Bool { ToolstackNodes.virtualDiskNumber(name) != nil }
 
     /// A list entry's fields, named in messages by its `name:` when it has a usable one, else by its index.
     private static func entry(_ node: Node, _ section: TopologyKey.Section, _ index: Int, kind: String? = nil,

@@ -38,7 +38,7 @@ def test_broken_fixture_prints_its_expected_lines_and_exits_2(xenarm, fixture):
 def test_good_and_broken_files_together_report_both_and_exit_2(xenarm):
     result = check(xenarm, "good/full.yaml", "broken/device-served-twice.yaml", cwd=FIXTURES)
     assert result.returncode == 2
-    assert result.stdout == "good/full.yaml: ok (2 domains, 3 devices, 3 backends, 1 workloads)\n"
+    assert result.stdout == "good/full.yaml: ok (2 domains, 4 devices, 4 backends, 1 workloads)\n"
     assert result.stderr == (FIXTURES / "broken" / "device-served-twice.expected").read_text()
 
 
