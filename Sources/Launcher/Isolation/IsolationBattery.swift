@@ -37,8 +37,8 @@ public enum IsolationBattery {
 
     /// Checks of the issue this battery does not run yet.
     public static let notYet = [
-        "block: a guest's backend refuses another domain's grants (needs blkback/blkfront)",
-        "block: a probe guest's malformed ring requests (needs blkback/blkfront, probe-blk)",
+        "block: a guest's backend refuses another domain's grants (no probe-blk domain in the topology)",
+        "block: a probe guest's malformed ring requests (no probe-blk domain in the topology)",
         "grants: a grant revoked while a copy is in flight (only revoked-before-copy is tried)",
     ]
 
