@@ -275,6 +275,17 @@ int xs_directory(const char *path, char *names, uint32_t size)
     return count;
 }
 
+int xs_set_perms(const char *path, const char *const *perms, int nperms)
+{
+    const char *parts[8];
+    if (nperms < 1 || nperms > 7)
+        return -EINVAL;
+    parts[0] = path;
+    for (int i = 0; i < nperms; i++)
+        parts[i + 1] = perms[i];
+    return expect_ok(request(XS_SET_PERMS, parts, nperms + 1, 1));
+}
+
 int xs_watch(const char *path, const char *token)
 {
     const char *parts[2] = {path, token};

@@ -19,6 +19,8 @@ int xs_write(const char *path, const char *value);
 int xs_rm(const char *path);
 /* The children of PATH as consecutive NUL-terminated names in NAMES; returns their count. */
 int xs_directory(const char *path, char *names, uint32_t size);
+/* XS_SET_PERMS: PERMS are entries like "n3", "r0" (owner first); at most 7. */
+int xs_set_perms(const char *path, const char *const *perms, int nperms);
 int xs_watch(const char *path, const char *token);
 int xs_unwatch(const char *path, const char *token);
 /* The next watch event (path and token, NUL-terminated), waiting up to TIMEOUT_NS. */

@@ -21,6 +21,7 @@ struct Xenarm: ParsableCommand {
             BackendCommand.self,
             ConsoleCommand.self,
             SoakCommand.self,
+            TestCommand.self,
         ]
     )
 }

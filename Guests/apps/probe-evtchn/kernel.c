@@ -8,6 +8,11 @@
  *   peer=D [ports=N]               (default) try to reach domain D's ports 1..N (default 8): bind_interdomain
  *                                  to each, status of D's ports, allocating in D's table; and send on ports
  *                                  this domain never bound. All must be refused.
+ *   role=exhaust [wait=MS]         allocate ports offered to Dom0 until the hypervisor refuses (-ENOSPC):
+ *                                  EVTCHN exhausted count=<n> ret=<errno>; then, still holding all of them,
+ *                                  stay alive MS ms (default 3000) while the other domains allocate theirs;
+ *                                  then close one and allocate again (EVTCHN exhaust-control ret=0: the
+ *                                  refusal was the table being full, not a broken call)
  * RESULT ok when every refusal happened and the loopback control delivered its event.
  */
 #include "kernel.h"
@@ -52,6 +57,28 @@ static int offer(const char *cmdline)
     return r == 0 && st.status == EVTCHNSTAT_unbound ? 0 : 1;
 }
 
+static int exhaust(const char *cmdline)
+{
+    uint32_t port, count = 0, last = 0;
+    int rc;
+    while ((rc = evtchn_alloc_unbound(0, &port)) == 0) {
+        count++;
+        last = port;
+        if (count > 8192)
+            break; /* the table never said no: reported below */
+    }
+    kprintf("EVTCHN exhausted count=%u ret=%d\n", (unsigned)count, rc);
+    if (rc >= 0)
+        failures++;
+    ksleep_ns((uint64_t)arg_u32(cmdline, "wait", 3000) * 1000000ull);
+    int closed = evtchn_close(last);
+    rc = evtchn_alloc_unbound(0, &port);
+    kprintf("EVTCHN exhaust-control close=%d ret=%d port=%u\n", closed, rc, (unsigned)port);
+    if (closed != 0 || rc != 0)
+        failures++;
+    return failures;
+}
+
 static int probe(const char *cmdline)
 {
     uint32_t peer = arg_u32(cmdline, "peer", 0), nports = arg_u32(cmdline, "ports", 8), port;
@@ -91,5 +118,7 @@ int program_main(const char *cmdline)
     char role[16];
     if (fmt_arg(cmdline, "role", role, sizeof role) == 0 && role[0] == 'o')
         return offer(cmdline);
+    if (fmt_arg(cmdline, "role", role, sizeof role) == 0 && role[0] == 'e')
+        return exhaust(cmdline);
     return probe(cmdline);
 }

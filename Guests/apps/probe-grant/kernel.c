@@ -5,7 +5,7 @@
  * Cases: ok (the control: a grant to ourselves, copied and compared), wrong-domain (granted to domain 0,
  * copied by us), read-only-written (a read-only grant as copy destination), out-of-page (offset + length past
  * 4096), revoked (access ended before the copy), bad-ref (a reference past the table).
- * With export [wait=MS]: also grants a read-write, a read-only and a revoked page to domain 0, prints
+ * With export [wait=MS]: after the self cases, also grants a read-write, a read-only and a revoked page to domain 0, prints
  *   GRANT <rw|ro|revoked> ref=<r> gfn=0x<f> sum=0x<checksum>
  * stays alive MS ms (default 2000) for a Dom0 peer to try copies, then prints the checksums again.
  * RESULT ok when the control copy worked and every other case was refused.
@@ -93,10 +93,6 @@ int program_main(const char *cmdline)
     kprintf("GNTTAB init rc=%d frames=%u\n", rc, (unsigned)grant_nr_frames);
     if (rc != 0)
         return 1;
-    if (fmt_has_word(cmdline, "export")) {
-        export(cmdline);
-        return 0;
-    }
     uint32_t self = kernel_domid;
     for (uint32_t i = 0; i < PAGE_SIZE; i++)
         pages[0][i] = (uint8_t)(i * 7 + 1);
@@ -122,5 +118,7 @@ int program_main(const char *cmdline)
     grant_end_access((uint32_t)revoked);
     copy("revoked", revoked, NULL, -1, pages[1], 0, 64, 0);
     copy("bad-ref", 0x7fffffff, NULL, -1, pages[1], 0, 64, 0);
+    if (fmt_has_word(cmdline, "export"))
+        export(cmdline);
     return failures;
 }

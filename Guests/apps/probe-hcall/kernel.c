@@ -194,8 +194,11 @@ static void random_cases(uint32_t seed, uint32_t count)
     rng_state = seed != 0 ? seed : 1;
     uint32_t calls = 0, refused = 0, accepted = 0;
     while (calls < count) {
-        for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
-            ((uint32_t *)scratch)[i] = rng();
+        /* Fresh random bytes where the next arguments may point: a 64-byte slice per call (the whole page
+         * every 64 calls), so 10^6 calls stay a matter of seconds. */
+        uint32_t *slice = (uint32_t *)scratch + (calls % 64) * 16;
+        for (uint32_t i = 0; i < 16; i++)
+            slice[i] = rng();
         uint32_t nr = rng() % 64;
         uint32_t a0 = (nr == __HYPERVISOR_arch_0 || rng() % 2) ? rng() % 32 : random_arg();
         if (skipped(nr, a0))

@@ -8,7 +8,12 @@
  *   pte      our own page table entry pointed at the target frame, then an access through it
  *   user     applications reading, writing and executing kernel memory (DACR domain kernel)
  *   addr=A   an extra target guest-physical address (e.g. where the hypervisor reserve or another domain's
- *            block lies in machine memory); below and past our RAM are always targets
+ *            block lies in machine memory); below and past our RAM are always targets; addr2=B a second one
+ * Every kind of probe also runs its positive control, the same access where it is allowed, and prints
+ *   CONTROL <name> target=0x<addr> result=<ok|fault> value=0x..
+ * (raw-own: a word of our own RAM with translation off; pte-own: our own frame through the probe's page table
+ * entry; user-own: an application reading and writing its own data): a probe that cannot touch memory at all
+ * fails its control, so the refusals above it mean something.
  */
 #include "kernel.h"
 #include "hypercall.h"
@@ -28,6 +33,19 @@ static int ntargets;
 static int user_pids[4];
 static int syscall_pid;
 static uint32_t kernel_secret = 0x5ec2e7u;
+static volatile uint32_t control_word ALIGNED(4096) = 0xc0de0001u; /* alone in its page: the pte-own target */
+static int control_pid;
+
+void probe_user_own(const char *arg); /* user.c */
+
+static void control(const char *name, uint32_t target, int faulted, uint32_t value, uint32_t expect)
+{
+    int ok = !faulted && value == expect;
+    kprintf("CONTROL %s target=0x%08x result=%s value=0x%08x\n", name, (unsigned)target, ok ? "ok" : "fault",
+            (unsigned)value);
+    if (!ok)
+        failures++;
+}
 
 static const char *vmode_name(uint32_t v) { return v == XENARM_VMODE_USER ? "user" : "kernel"; }
 
@@ -57,6 +75,13 @@ static void probe_raw(void)
         report("raw-read", targets[i], probe_read32(targets[i], &v, &f), &f, v);
         report("raw-write", targets[i], probe_write32(targets[i], 0xdeadbeefu, &f), &f, 0);
     }
+    /* Control: with translation off, virtual = guest-physical, and our own RAM answers. */
+    {
+        struct fault_record f = {0};
+        uint32_t v = 0, a = (uint32_t)&control_word;
+        int faulted = probe_write32(a, 0xc0de0002u, &f) || probe_read32(a, &v, &f);
+        control("raw-own", a, faulted, v, 0xc0de0002u);
+    }
     rc = mm_install();
     if (rc != 0)
         panic("re-installing the page table: %ld", rc);
@@ -85,6 +110,18 @@ static void probe_pte(void)
         if (rc != 0)
             panic("re-installing the page table: %ld", rc);
     }
+    /* Control: the same probe entry pointed at our own frame reads what the kernel wrote there. */
+    uint32_t own = (uint32_t)&control_word;
+    control_word = 0xc0de0003u;
+    if (mm_map_page(PROBE_VA, own & ~(PAGE_SIZE - 1), XENARM_DOMAIN_KERNEL, 1) != 0)
+        panic("no L2 table left for the probe");
+    struct fault_record f = {0};
+    uint32_t v = 0;
+    int faulted = probe_read32(PROBE_VA + (own & (PAGE_SIZE - 1)), &v, &f);
+    control("pte-own", own, faulted, v, 0xc0de0003u);
+    mm_unmap_page(PROBE_VA);
+    if (mm_install() != 0)
+        panic("re-installing the page table");
 }
 
 static void add_target(uint32_t a)
@@ -102,6 +139,8 @@ int program_main(const char *cmdline)
     add_target(GUEST_RAM_BASE + kernel_ram_size);
     if (fmt_arg(cmdline, "addr", value, sizeof value) == 0 && fmt_parse_u32(value, &extra) == 0)
         add_target(extra);
+    if (fmt_arg(cmdline, "addr2", value, sizeof value) == 0 && fmt_parse_u32(value, &extra) == 0)
+        add_target(extra);
     if (all || fmt_has_word(cmdline, "raw"))
         probe_raw();
     if (all || fmt_has_word(cmdline, "pte"))
@@ -115,6 +154,7 @@ int program_main(const char *cmdline)
         user_pids[2] = task_spawn(probe_user_exec, arg);
         user_pids[3] = task_spawn(probe_user_hypercall, "");
         syscall_pid = task_spawn(probe_user_syscalls, "");
+        control_pid = task_spawn(probe_user_own, "");
     }
     return 0;
 }
@@ -137,6 +177,17 @@ int program_after_tasks(void)
         struct fault_record f;
         if (user_pids[i] > 0 && task_last_fault(user_pids[i], &f) == 0)
             expected_sum += 128 + (int)f.kind;
+    }
+    /* The control application exits 0x42 after reading and writing its own data. */
+    if (control_pid > 0) {
+        struct fault_record f;
+        int faulted = task_last_fault(control_pid, &f) == 0;
+        kprintf("CONTROL user-own target=0x00000000 result=%s value=0x%08x\n", faulted ? "fault" : "ok",
+                faulted ? (unsigned)f.address : 0x42u);
+        if (faulted)
+            failures++;
+        else
+            expected_sum += 0x42;
     }
     if (syscall_pid > 0 && task_exit_codes_sum != expected_sum) {
         kprintf("PROBE user-syscalls result=wrong-errno failures=%d\n", task_exit_codes_sum - expected_sum);

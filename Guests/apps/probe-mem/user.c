@@ -68,3 +68,13 @@ void probe_user_syscalls(const char *arg)
     }
     sys_exit(failures);
 }
+
+/* The control: an application reads and writes its own data (a user-window variable) and exits 0x42. */
+void probe_user_own(const char *arg);
+void probe_user_own(const char *arg)
+{
+    static volatile uint32_t own = 0x11;
+    own = own + 0x31;
+    uprintf("CONTROL-APP user-own read 0x%08x\n", (unsigned)own);
+    sys_exit(own == 0x42 ? 0x42 : 1);
+}
