@@ -16,7 +16,8 @@
  *
  * Restart (contract "Restart", DESIGN.md §5): when the backend leaves Connected we stop issuing, re-initialise the
  * ring (its content cannot be trusted: a response overwrites its request's slot), redo the handshake, and once
- * Connected again re-issue every shadow without a response in submission order. A request unanswered for 30 s since
+ * Connected again re-issue every shadow without a response in submission order. A backend that goes Closing (5) or
+ * Closed (6) is asked to start over with FE/state = 1. A request unanswered for 30 s since
  * its first issue completes with -EIO (the backend crash-looped and was given up).
  *
  * The backend is not trusted: a response id that is not in flight, or rsp_prod past req_prod, is counted, printed
@@ -91,7 +92,7 @@ struct disk {
     char be[96];  /* the backend's directory */
     domid_t backend_id;
     enum phase phase;
-    int ever_connected, raw, check;
+    int ever_connected, raw, check, asked_restart;
     uint64_t next_poll_ns;
     blkif_sring_t *sring;
     blkif_front_ring_t front;
@@ -515,16 +516,25 @@ static void check_backend(struct disk *d)
         kprintf("BLKFRONT vbd=%u backend left Connected (state %u): %u requests to re-issue\n", (unsigned)d->vdev,
                 (unsigned)state, (unsigned)owed);
     }
-    if (d->phase == WAIT_BACKEND) {
+    if (d->phase == INITIALISED) {
+        if (state == XenbusStateConnected) {
+            connect(d);
+            return;
+        }
         if (state == XenbusStateInitWait)
-            initialise(d);
-        return;
-    }
-    /* INITIALISED */
-    if (state == XenbusStateConnected)
-        connect(d);
-    else if (state != XenbusStateInitWait)
+            return;
         d->phase = WAIT_BACKEND;
+    }
+    /* WAIT_BACKEND */
+    if (state == XenbusStateInitWait) {
+        d->asked_restart = 0;
+        initialise(d);
+    } else if ((state == XenbusStateClosing || state == XenbusStateClosed) && !d->asked_restart) {
+        /* The backend gave up on this connection (nodes it refused, contract "Changes"): start over, once per
+         * episode; its InitWait brings us back through initialise. */
+        if (frontend_write(d, "state", "1") == 0)
+            d->asked_restart = 1;
+    }
 }
 
 static int all_connected(void)
@@ -863,6 +873,7 @@ int blkfront_reconnect(uint32_t disk)
     if (d->phase == CONNECTED)
         take_responses(d);
     d->phase = WAIT_BACKEND; /* a stale Connected is not believed: only InitWait moves us on */
+    d->asked_restart = 1;
     d->check = 1;
     xs_used = 1;
     kprintf("BLKFRONT vbd=%u reconnecting (state 1)\n", (unsigned)d->vdev);

@@ -70,14 +70,16 @@ class ScriptedBackend:
     """One blkback instance (one bus session) for DOMAIN's vbd DEVID. `misbehave`: a set of
     'bad-id' (the first request answered under an id that is not in flight, so it stays unanswered), 'rsp-past'
     (once, rsp_prod published far past req_prod, then corrected),
-    and `die_after`: stop answering and close the session once that many requests were taken."""
+    and `die_after`: stop answering and close the session once that many requests were taken; `close_after`: once
+    that many were answered, go Closing (5), drop the ring and its port, wait for FE/state 1 and start over."""
 
     def __init__(self, processes: Processes, name: str, domain: int, disk: bytearray, devid=51712,
-                 misbehave=(), die_after=None):
+                 misbehave=(), die_after=None, close_after=None):
         self.p = processes
         self.name, self.domain, self.disk = name, domain, disk
         self.misbehave = set(misbehave)
         self.die_after = die_after
+        self.close_after = close_after
         self.be = f"/local/domain/0/backend/vbd/{domain}/{devid}"
         self.fe = f"/local/domain/{domain}/device/vbd/{devid}"
         self.xs = StreamClient(str(processes.run / "xenstored.sock"))
@@ -240,7 +242,21 @@ class ScriptedBackend:
             answered = True
         if answered:
             self.peer.request(bus.NOTIFY, struct.pack("<I", self.port))
+        if self.close_after is not None and self.answered >= self.close_after:
+            self.close_after = None
+            self.start_over()
         return True
+
+    def start_over(self):
+        """Closing, as a backend that refused the frontend's nodes does: the frontend must ask for a new start."""
+        self.write("state", 5)
+        assert self.peer.result(self.peer.request(bus.CLOSE, struct.pack("<I", self.port)))[0] == 0
+        deadline = time.monotonic() + 30
+        while self.read(f"{self.fe}/state") != "1":
+            assert time.monotonic() < deadline, "the frontend never asked to start over"
+            time.sleep(0.02)
+        self.announce()
+        self.connect()
 
     def close(self):
         if not self.dead:

@@ -96,6 +96,42 @@ def test_blkfront_ignores_a_hostile_backend_and_reissues_what_it_left_unanswered
     assert checked == 2048 and wrong == [], wrong[:5]
 
 
+def test_a_backend_going_closing_is_asked_to_start_over_and_nothing_is_lost(xenarm, tmp_path):
+    """Mid-run the backend writes Closing (5) and drops its ring and port (what blkback does to nodes it refuses):
+    the guest writes FE/state 1, reconnects when the backend is back at InitWait, re-issues, verifies."""
+    ensure_guests()
+    topology = tmp_path / "blk-scripted.yaml"
+    topology.write_text(SCRIPTED.format(kernel=guest("blk-verify")))
+    processes = Processes(xenarm, topology, tmp_path / "run")
+    disk = bytearray(2048 * 512)
+    try:
+        backend = ScriptedBackend(processes, "blk0", 1, disk, close_after=10)
+        backend.announce()
+        backend.connect()
+        deadline = time.monotonic() + 120
+        while processes.hypervisor.poll() is None:
+            assert time.monotonic() < deadline, processes.text()[-3000:]
+            try:
+                backend.serve_once()
+            except AssertionError:
+                if processes.hypervisor.poll() is None and "RESULT" not in processes.text():
+                    raise
+                break
+        assert processes.wait_exit(30) == 0
+        backend.close()
+    finally:
+        processes.stop()
+    lines = console(processes.text(), "guest")
+    assert lines[-1] == "RESULT ok", "\n".join(lines[-30:])
+    assert not errors(lines), errors(lines)
+    assert any(line.startswith("BLKFRONT vbd=51712 backend left Connected (state 5)") for line in lines), lines
+    s = stats(lines)
+    assert s["connections"] == 2 and s["timeouts"] == 0, s
+    (tmp_path / "scripted.img").write_bytes(bytes(disk))
+    checked, wrong = check_image(tmp_path / "scripted.img", lines)
+    assert checked == 2048 and wrong == [], wrong[:5]
+
+
 def test_requests_a_dead_backend_never_answers_fail_with_eio_after_the_deadline(xenarm, tmp_path):
     """The backend takes a few requests and is never seen again: the application's calls return -EIO 30 s after
     their requests were issued, and the guest runs on to its end (RESULT fail), not hanging."""
