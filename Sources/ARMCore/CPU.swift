@@ -77,9 +77,19 @@ public final class CPU<Host: CPUHost> {
         exclusiveOpen = false
     }
 
-    /// Forgets every cached translation: call after changing the `PhysicalMemoryMap`.
+    /// Forgets every cached translation: call after changing the `PhysicalMemoryMap`, the translation table,
+    /// SCTLR, or `cp15.dacr` directly.
     public func flushTLB() {
-        tlb.flush()
+        tlb.flush(dacr: cp15.dacr)
+        fetchPage = TLB.invalid
+    }
+
+    /// Changes DACR without forgetting translations: the TLB keeps a bank per recent DACR value (`TLB`), so a
+    /// host that switches between two DACRs (virtual kernel and user mode) finds each one's entries again.
+    public func setDACR(_ value: UInt32) {
+        guard value != cp15.dacr else { return }
+        cp15.dacr = value
+        tlb.select(dacr: value)
         fetchPage = TLB.invalid
     }
 

@@ -30,6 +30,9 @@ public final class Hypervisor: @unchecked Sendable {
     public var onConsoleLine: @Sendable (Domain, String) -> Void = { domain, line in
         Hypervisor.printLine("[\(domain.name)] \(line)")
     }
+    /// Every `console_io` write's bytes, raw and whole, before they are cut into lines (`xenarm hypervisor` appends
+    /// them to the guest's console log, docs/console.md). Called on vCPU threads; nil: nothing.
+    public var onConsoleBytes: (@Sendable (Domain, [UInt8]) -> Void)?
     /// Called once per domain when it ends (on the thread that ended it).
     public var onDomainEnded: (@Sendable (Domain, DomainState) -> Void)?
 

@@ -52,7 +52,8 @@ struct BusEchoCommand: ParsableCommand {
             }
             switch push {
             case let .event(p) where p == local:
-                try client.notify(port: local)
+                // One-way (BusSignal): the echo does not wait for an acknowledgement the guest does not need.
+                try client.signal(port: local)
                 echoed += 1
             case let .domain(e) where e.domain == domain && e.event != .created:
                 say("bus-echo: domain \(domain) ended (event \(e.event.rawValue))")
@@ -63,6 +64,9 @@ struct BusEchoCommand: ParsableCommand {
             }
         }
         say("bus-echo: echoed \(echoed) events")
+        if client.signalRefusals > 0 {
+            say("bus-echo: \(client.signalRefusals) signals refused (\(client.lastSignalRefusal ?? ""))")
+        }
     }
 
     /// One line on stdout at once (a test waits for it).

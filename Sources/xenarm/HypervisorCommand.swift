@@ -33,8 +33,15 @@ struct HypervisorCommand: ParsableCommand {
     @Option(help: "Instructions per time slice.")
     var slice: Int = 200_000
 
+    @Option(help: ArgumentHelp("Instructions between two looks for events raised for a running vCPU (0: only at slice ends).",
+                               visibility: .hidden))
+    var eventCheckInstructions: Int = 8192
+
     @Option(help: "The launch's bus secret file (mode 0600). With it, the hypervisor bus listens on --endpoint.")
     var busSecret: String?
+
+    @Option(help: "The launch's console index (RUN/consoles.json): console_io output is appended to each guest's log.")
+    var consoles: String?
 
     func run() throws {
         ChildControl.guardParentDeath()
@@ -46,7 +53,8 @@ struct HypervisorCommand: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let configuration = Hypervisor.Configuration(
             memoryBytes: topo.machine.memoryBytes, reserveBytes: topo.machine.hypervisorReserveBytes,
-            scheduler: Scheduler.Options(pcpus: pcpus ?? topo.machine.pcpus ?? cores, sliceInstructions: slice),
+            scheduler: Scheduler.Options(pcpus: pcpus ?? topo.machine.pcpus ?? cores, sliceInstructions: slice,
+                                         eventCheckInstructions: eventCheckInstructions),
             domains: topo.domains.map(DomainConfig.init(spec:)))
         let hypervisor: Hypervisor
         do { hypervisor = try Hypervisor(configuration) } catch {
@@ -54,10 +62,21 @@ struct HypervisorCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let bus = startBus(topo, hypervisor)
+        if let bus { hypervisor.scheduler.setIdleWork(bus.idleWork) }
         let box = ControlBox()
         hypervisor.onConsoleLine = { domain, line in
             Hypervisor.printLine("[\(domain.name)] \(line)")
             box.control?.post(.console(name: box.name, domain: domain.name, line: line))
+        }
+        if let consoles {
+            do {
+                let logs = try HypervisorConsoleLogs(indexFile: consoles, domains: hypervisor.domains,
+                                                     label: process.name)
+                hypervisor.onConsoleBytes = { domain, bytes in logs.append(domain, bytes) }
+            } catch {
+                FileHandle.standardError.write(Data("\(process.name): console logs from \(consoles): \(error)\n".utf8))
+                throw ExitCode(2)
+            }
         }
         hypervisor.onDomainEnded = { domain, state in
             let c = domain.counters
@@ -162,7 +181,7 @@ extension HypervisorCommand {
             ("received", s.received), ("unauthenticated", s.unauthenticated), ("unauthorized", s.unauthorized),
             ("replayed", s.replayed), ("malformed", s.malformed), ("notifications", s.notifications),
             ("events_pushed", s.eventsPushed), ("copies_done", s.copiesDone), ("copies_refused", s.copiesRefused),
-            ("sessions", s.sessions),
+            ("sessions", s.sessions), ("pushes_dropped", bus?.counters.droppedPushes ?? 0),
         ]
         return Dictionary(uniqueKeysWithValues: all.map { ("bus.\($0.0)", Int64(clamping: $0.1)) })
     }

@@ -186,6 +186,28 @@ final class BusServerTests: XCTestCase {
         XCTAssertEqual(stats.eventsPushed, 1)
     }
 
+    func testASignalIsOneWayAndARefusedSignalIsCountedByTheClient() throws {
+        let backend = try client("blkback-1")
+        let other = try client("blkback-2")
+        let guestPort = try running.machine.channels.allocUnbound(in: d1, remote: .dom0)
+        let dom0Port = try backend.bindInterdomain(domain: 1, remotePort: guestPort)
+        // The owner's signal marks the guest port pending; no reply comes back (the next reply is the stats').
+        try backend.signal(port: dom0Port)
+        XCTAssertEqual(try backend.stats().notifications, 1)
+        XCTAssertTrue(running.machine.kicks.contains(d1))
+        XCTAssertTrue(running.machine.channels.deliverPending(to: d1))
+        XCTAssertTrue(running.machine.channels.sharedInfo(of: d1)!.isPending(guestPort))
+        XCTAssertEqual(backend.signalRefusals, 0)
+        // Another session's signal on that port is refused, counted on both sides, and changes nothing.
+        try other.signal(port: dom0Port)
+        let stats = try other.stats()
+        XCTAssertEqual(stats.notifications, 1)
+        XCTAssertEqual(stats.unauthorized, 1)
+        XCTAssertEqual(other.signalRefusals, 1)
+        XCTAssertNotNil(other.lastSignalRefusal)
+        XCTAssertFalse(running.machine.channels.hasRaised(d1))
+    }
+
     func testARestartedBackendReplacesItsSessionAndCanBindAgain() throws {
         let guestPort = try running.machine.channels.allocUnbound(in: d1, remote: .dom0)
         let first = try client("blkback-1")

@@ -16,6 +16,7 @@ ERROR_REPLY = 0x0001
 HELLO, WELCOME, ALLOC_UNBOUND, BIND, NOTIFY, CLOSE, RESULT = 0x0301, 0x0302, 0x0303, 0x0304, 0x0305, 0x0306, 0x0307
 GRANT_COPY, GRANT_COPY_RESULT, EVENT, DOMAIN_EVENT, STATS_REQUEST, STATS = (0x0308, 0x0309, 0x030A, 0x030B, 0x030C,
                                                                             0x030D)
+SIGNAL = 0x030E  # a one-way NOTIFY: answered only when refused
 ERROR_CODES = {1: "malformed", 2: "truncated", 3: "oversized", 4: "unknownKind", 5: "wrongVersion",
                6: "unauthorized", 7: "busy", 8: "internal"}
 STATS_FIELDS = ("received", "unauthenticated", "unauthorized", "replayed", "malformed", "notifications",

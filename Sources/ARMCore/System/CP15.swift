@@ -118,7 +118,7 @@ extension CPU {
         case Self.cp15Key(0, 2, 0, 0): cp15.ttbr0 = value; flushTLB()
         case Self.cp15Key(0, 2, 0, 1): cp15.ttbr1 = value; flushTLB()
         case Self.cp15Key(0, 2, 0, 2): cp15.ttbcr = value & 0x37; flushTLB() // EAE (bit 31) unsupported: kept 0
-        case Self.cp15Key(0, 3, 0, 0): cp15.dacr = value; flushTLB()
+        case Self.cp15Key(0, 3, 0, 0): setDACR(value)
         case Self.cp15Key(0, 5, 0, 0): cp15.dfsr = value
         case Self.cp15Key(0, 5, 0, 1): cp15.ifsr = value
         case Self.cp15Key(0, 6, 0, 0): cp15.dfar = value

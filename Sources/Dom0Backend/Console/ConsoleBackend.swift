@@ -262,6 +262,13 @@ public final class ConsoleBackend {
             }
             freed = true
         case let .read(segments, newCons):
+            if anchor == nil {
+                // First ring output of this launch: the guest has left console_io for good, so the log holds all
+                // of its console_io bytes now. Anchor the ring's start to the log's length before logging a byte.
+                guard let length = logOutput([]) else { anchorSynced = false; return }
+                setAnchor(ConsoleAnchor(launch: launch, domain: domainID, logLength: length, ringIndex: indices.outCons),
+                          logged: nil)
+            }
             let ops = segments.map { BusGrantCopy.Op(read: domainID, ref: 0, offset: UInt16($0.offset),
                                                      length: UInt16($0.length)) }
             guard let parts = copy(ops) else { return }
@@ -357,6 +364,13 @@ public final class ConsoleBackend {
             logger.info("resuming from anchor: log length \(saved.logLength) at stream index \(saved.ringIndex)")
         }
         guard let indices = readIndices() else { return false }
+        if anchor == nil && indices.outProd == indices.outCons {
+            // Nothing on the ring yet: the guest may still be writing through console_io, which the hypervisor
+            // appends to this same log (docs/console.md). Anchor when the first ring output shows up (pump), so
+            // that every such byte is before the anchor's log length.
+            anchorSynced = true
+            return true
+        }
         let before = indices.outCons
         if resync(logLength: length, indices: indices), let a = anchor, a.ringIndex != before {
             metrics.add(.resumeSkipped, Int64(a.ringIndex &- before))

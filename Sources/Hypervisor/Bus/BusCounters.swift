@@ -13,8 +13,12 @@ public final class BusCounters: Sendable {
     let copiesDone = Atomic<UInt64>(0)
     let copiesRefused = Atomic<UInt64>(0)
     let sessions = Atomic<UInt64>(0)
+    /// Pushes libzmq refused (the peer is gone or its queue is full); not part of `BusStats`.
+    let pushesDropped = Atomic<UInt64>(0)
 
     public init() {}
+
+    public var droppedPushes: UInt64 { pushesDropped.load(ordering: .relaxed) }
 
     public func snapshot() -> BusStats {
         var s = BusStats()

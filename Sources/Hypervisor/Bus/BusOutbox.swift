@@ -2,28 +2,23 @@ import Synchronization
 import Wire
 import XenABI
 
-/// What other threads hand to the bus thread: Dom0 ports that were notified (a vCPU thread's `send`) and domain
-/// lifecycle events (the hypervisor core). They are recorded under a mutex, and the bus thread is woken through
-/// an inproc PUSH/PULL pair — the PUSH socket is used only under the same mutex, which gives libzmq the full
-/// memory barrier it asks for when a socket is used from several threads one at a time. Notified ports coalesce
-/// (a set, like a pending bit), so a guest notifying in a loop cannot grow the queue; lifecycle events are
-/// bounded by the number of domains × events.
+/// How other threads reach Dom0 processes through the bus. A notified Dom0 port (a vCPU thread's `send`) is
+/// pushed from the notifying thread itself when the bus's ROUTER is free (`BusRouter.tryPushEvent`); when the
+/// bus thread holds it, the port is recorded here and the bus thread pushes it after its current batch. Domain
+/// lifecycle events (the hypervisor core) are always recorded here. Both ring the bus thread's doorbell (an
+/// eventfd) once per batch. Recorded ports coalesce (a set, like a pending bit), so a guest notifying in a loop
+/// cannot grow the queue; lifecycle events are bounded by the number of domains × events.
 public final class BusOutbox: Dom0EventSink, @unchecked Sendable {
     private let mutex = Lock()
-    private let doorbell: ZMQSocket
+    private let router: BusRouter
     private var ports = Set<EventChannelPort>()
     private var domainEvents: [BusDomainEvent] = []
     private var rung = false
 
-    init(context: ZMQContext, endpoint: String) throws(WireError) {
-        doorbell = try context.socket(.push)
-        try doorbell.set(.linger(milliseconds: 0))
-        try doorbell.connect(endpoint)
-    }
-
-    deinit { doorbell.close() }
+    init(router: BusRouter) { self.router = router }
 
     public func dom0Notified(port: EventChannelPort) {
+        if router.tryPushEvent(port: port) != .busy { return }
         mutex.withLock {
             ports.insert(port)
             ring()
@@ -42,7 +37,7 @@ public final class BusOutbox: Dom0EventSink, @unchecked Sendable {
     private func ring() {
         guard !rung else { return }
         rung = true
-        try? doorbell.send([1], dontWait: true)
+        router.ring()
     }
 
     /// On the bus thread: everything recorded since the last call.

@@ -17,10 +17,15 @@ import XenABI
 /// bound; anything else is `unauthorized`, counted, and changes nothing. Each request must carry a sequence
 /// above the session's last (a replayed frame is refused).
 ///
-/// **Threading.** The ROUTER and the doorbell PULL belong to the thread that calls `run` (make the server there
-/// too). Other threads reach the bus only through `outbox` (see `BusOutbox`) and `counters` (atomics).
-/// `EventChannels` and `GrantCopy` have their own locking; the bus never holds a lock while calling them.
-public final class BusServer {
+/// **Threading.** The thread that calls `run` serves requests (make the server there too). The ROUTER is shared
+/// with the threads that notify Dom0 ports, under `BusRouter`'s lock: a vCPU thread pushes a `BusEvent` itself
+/// when the lock is free, else through `outbox`; the bus thread holds the lock while it handles a batch of
+/// requests. Other threads reach the bus only through `outbox` and `counters` (atomics). The bus calls
+/// `EventChannels` and `GrantCopy` (their own locks, taken after the router's; neither calls back into the bus
+/// with a lock held, and a notifying thread only tries the router's lock, so no order can deadlock).
+public final class BusServer: @unchecked Sendable {
+    // @unchecked: everything but `poller` is used under `shared`'s lock (the bus thread's batches, an idle pCPU's
+    // `serveIfReady`, a vCPU thread's push); `poller` only by the thread that calls `serve`.
     public let endpoint: String
     public let counters = BusCounters()
     /// Give this to `EventChannels.dom0Sink` and call its `domainEvent` on lifecycle changes.
@@ -37,8 +42,9 @@ public final class BusServer {
         var ports: Set<EventChannelPort> = []
     }
 
-    private let router: ZMQSocket
-    private let doorbell: ZMQSocket
+    private let shared: BusRouter
+    /// The ROUTER; use only under `shared`'s lock.
+    private var router: ZMQSocket { shared.socket }
     private var poller = Poller()
     private let secret: [UInt8]
     private let policy: BusPolicy
@@ -50,8 +56,6 @@ public final class BusServer {
     private var logger: Logger
     private var sessions: [PeerID: Session] = [:]
     private var sessionByName: [String: PeerID] = [:]
-    private var owner: [EventChannelPort: PeerID] = [:]
-    private var pushSequence: UInt64 = 0
     private var writer = ByteWriter(capacity: 512)
     private var lastLogged: [PeerID: ContinuousClock.Instant] = [:]
 
@@ -60,16 +64,15 @@ public final class BusServer {
                 parameters: @escaping ParameterSource = { _, _ in (false, nil) },
                 logger: Logger = Logger(label: "xenarm.bus")) throws(WireError) {
         precondition(secret.count == BusSecret.length, "a \(BusSecret.length)-byte secret")
-        router = try context.socket(.router)
+        let router = try context.socket(.router)
         try router.set(.routerMandatory(true))
         try router.set(.linger(milliseconds: 0))
         try router.set(.maxMessageSize(Int64(FrameHeader.transportLimit)))
         try router.bind(endpoint)
         self.endpoint = try router.lastEndpoint()
-        let inproc = "inproc://xenarm-bus-\(UInt64.random(in: 0 ... .max))"
-        doorbell = try context.socket(.pull)
-        try doorbell.bind(inproc)
-        outbox = try BusOutbox(context: context, endpoint: inproc)
+        let signal = try router.signalDescriptor()
+        shared = try BusRouter(socket: router, counters: counters)
+        outbox = BusOutbox(router: shared)
         self.secret = secret
         self.policy = policy
         self.channels = channels
@@ -77,14 +80,36 @@ public final class BusServer {
         self.parameters = parameters
         self.logger = logger
         self.logger[metadataKey: "endpoint"] = "\(self.endpoint)"
-        poller.add(router)
-        poller.add(doorbell)
+        poller.add(fileDescriptor: signal)
+        poller.add(fileDescriptor: shared.doorbell)
         channels.dom0Sink = outbox
     }
 
     deinit {
-        router.close()
-        doorbell.close()
+        shared.withLock { router.close() }
+    }
+
+    /// Closes the ROUTER (on the serving thread, when it stops): later pushes and `serveIfReady` do nothing.
+    func retire() {
+        shared.withLock { router.close() }
+    }
+
+    /// From an idle pCPU, any thread: if the ROUTER is free and requests are queued, handles them here (a Dom0
+    /// notification then wakes its guest on the pCPU that will run it, without a hand-off through the bus
+    /// thread). Returns true if it handled something.
+    public func serveIfReady() -> Bool {
+        let handled: Bool? = shared.withLockIfAvailable {
+            guard !router.isClosed, (try? router.readiness())?.contains(.readable) == true else { return false }
+            var budget = 64
+            while budget > 0, let parts = try? router.tryReceiveMultipart() {
+                handle(parts)
+                budget -= 1
+            }
+            // Requests left over: the bus thread may be asleep on a descriptor this call reset; wake it.
+            if budget == 0, (try? router.readiness())?.contains(.readable) == true { shared.ring() }
+            return true
+        }
+        return handled ?? false
     }
 
     /// Serves until `stop` is set (checked every `pollMilliseconds`) or the context is shut down.
@@ -100,12 +125,17 @@ public final class BusServer {
 
     /// Waits up to `timeoutMilliseconds`, then handles every queued request and pending push.
     public func serve(timeoutMilliseconds: Int) throws(WireError) {
-        let ready = try poller.poll(timeoutMilliseconds: timeoutMilliseconds)
-        if ready[1].contains(.readable) {
-            while try doorbell.tryReceive() != nil {}
-            deliverOutbox()
+        // The ROUTER's descriptor is edge-like (ZMQSocket.signalDescriptor): sleep only if nothing is queued.
+        let queued = try shared.withLock { () throws(WireError) -> Bool in
+            guard !router.isClosed else { throw WireError.contextTerminated }
+            return try router.readiness().contains(.readable)
         }
-        if ready[0].contains(.readable) {
+        if !queued {
+            let ready = try poller.poll(timeoutMilliseconds: timeoutMilliseconds)
+            if ready[1].contains(.readable) { shared.clearDoorbell() }
+        }
+        try shared.withLock { () throws(WireError) in
+            deliverOutbox()
             var budget = 256  // then look at the outbox again: a request flood must not starve notifications
             while budget > 0, let parts = try router.tryReceiveMultipart() {
                 handle(parts)
@@ -116,10 +146,11 @@ public final class BusServer {
 
     // MARK: pushes
 
+    /// Under the router's lock.
     private func deliverOutbox() {
         let (ports, events) = outbox.take()
         for port in ports {
-            guard let peer = owner[port] else { continue }  // closed meanwhile, or its process is gone
+            guard let peer = shared.owner[port] else { continue }  // closed meanwhile, or its process is gone
             push(BusEvent(port: port), to: peer)
         }
         for event in events {
@@ -130,15 +161,9 @@ public final class BusServer {
     }
 
     private func push<M: WireMessage>(_ message: M, to peer: PeerID) {
-        pushSequence &+= 1
-        Frame.encode(message, sequence: pushSequence, into: &writer)
-        do {
-            try router.send(peer.bytes, more: true, dontWait: true)
-            try router.send(writer.bytes, dontWait: true)
-            counters.eventsPushed.bump()
-        } catch {
-            log(peer, "push \(M.kind) dropped: \(error)")
-        }
+        let dropped = counters.droppedPushes
+        shared.push(message, to: peer)
+        if counters.droppedPushes != dropped { log(peer, "push \(M.kind) dropped") }
     }
 
     // MARK: requests
@@ -232,7 +257,7 @@ public final class BusServer {
         guard let session = sessions.removeValue(forKey: peer) else { return }
         sessionByName[session.name] = nil
         for port in session.ports {
-            owner[port] = nil
+            shared.owner[port] = nil
             try? channels.close(in: .dom0, port: port)
         }
         logger.info("bus session replaced", metadata: ["name": "\(session.name)", "ports": "\(session.ports.count)"])
@@ -294,13 +319,23 @@ public final class BusServer {
             }
         case .busNotify:
             let m = try decode(BusNotify.self)
-            guard owner[m.port] == peer else { return refuse("notify on Dom0 port \(m.port), not its own") }
+            guard shared.owner[m.port] == peer else { return refuse("notify on Dom0 port \(m.port), not its own") }
             counters.notifications.bump()
             answer { () throws(EventChannelError) in try channels.send(from: .dom0, port: m.port); return 0 }
+        case .busSignal:
+            // One-way: silent on success; a refusal is answered like a BusNotify's (the client counts it).
+            let m = try decode(BusSignal.self)
+            guard shared.owner[m.port] == peer else { return refuse("signal on Dom0 port \(m.port), not its own") }
+            counters.notifications.bump()
+            do throws(EventChannelError) {
+                try channels.send(from: .dom0, port: m.port)
+            } catch {
+                send(BusResult(result: -error.errno.rawValue), to: peer, sequence: sequence)
+            }
         case .busClose:
             let m = try decode(BusClose.self)
-            guard owner[m.port] == peer else { return refuse("close of Dom0 port \(m.port), not its own") }
-            owner[m.port] = nil
+            guard shared.owner[m.port] == peer else { return refuse("close of Dom0 port \(m.port), not its own") }
+            shared.owner[m.port] = nil
             sessions[peer]?.ports.remove(m.port)
             answer { () throws(EventChannelError) in try channels.close(in: .dom0, port: m.port); return 0 }
         case .busGrantCopy:
@@ -331,7 +366,7 @@ public final class BusServer {
     }
 
     private func own(_ port: EventChannelPort, _ peer: PeerID) {
-        owner[port] = peer
+        shared.owner[port] = peer
         sessions[peer]?.ports.insert(port)
     }
 

@@ -15,6 +15,15 @@ public final class BusThread: @unchecked Sendable {
     private let ready = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
+    private var serving: BusServer?
+
+    /// Give this to `Scheduler.setIdleWork`: an idle pCPU then serves queued bus requests itself
+    /// (`BusServer.serveIfReady`).
+    public var idleWork: @Sendable () -> Bool {
+        let server = serving!
+        return { server.serveIfReady() }
+    }
+
     /// Lifecycle events go here (`BusOutbox.domainEvent`).
     public var outbox: BusOutbox { box! }
 
@@ -38,8 +47,10 @@ public final class BusThread: @unchecked Sendable {
             bus.endpoint = server.endpoint
             bus.counters = server.counters
             bus.box = server.outbox
+            bus.serving = server
             bus.ready.signal()
             try? server.run(until: bus.stopSignal, pollMilliseconds: 100)
+            server.retire()
         }
         thread.name = "xenarm-bus"
         thread.start()

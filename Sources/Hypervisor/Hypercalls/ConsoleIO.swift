@@ -2,7 +2,8 @@ import XenABI
 
 /// `__HYPERVISOR_console_io(cmd, count, buffer)`: the hypervisor console (Xen's early console). Writes are
 /// cut into lines and each line goes to the console sink as `[NAME] line` (the hypervisor's stdout, which the
-/// launcher shows). Reading has no input source here: -ENOSYS.
+/// launcher shows); the raw bytes also go to `Hypervisor.onConsoleBytes` (the guest's console log). Reading has no
+/// input source here: -ENOSYS.
 enum ConsoleIO {
     /// Bytes taken per call: a longer write is cut short and its count says how much went out (the guest
     /// loops, as with a short write(2)).
@@ -29,6 +30,7 @@ enum ConsoleIO {
     /// Appends `bytes` to the domain's console line and emits each complete line.
     static func write(_ bytes: [UInt8], domain: Domain, hypervisor: Hypervisor) {
         domain.counters.add(.consoleBytes, Int64(bytes.count))
+        hypervisor.onConsoleBytes?(domain, bytes)
         for b in bytes {
             if b == UInt8(ascii: "\n") || domain.consoleLine.count >= maximumLine {
                 emit(domain, hypervisor)

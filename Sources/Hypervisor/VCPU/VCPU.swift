@@ -1,4 +1,5 @@
 import ARMCore
+import Synchronization
 import XenABI
 
 /// One virtual CPU: an ARMCore `CPU` that always runs in ARM user mode, plus the virtual mode (kernel/user)
@@ -26,6 +27,15 @@ public final class VCPU: CPUHost, @unchecked Sendable {
     var sliceRequest: SliceRequest?
     /// Set by another vCPU's `XENMEM_add_to_physmap` on this domain: flush the TLB before running.
     var needsTLBFlush = false
+    /// Set from any thread (the scheduler's `kick`) when an event was raised for this domain while the vCPU runs:
+    /// the slice looks at it every `eventCheck` instructions and after each hypercall, so an event reaches a
+    /// running guest within that many instructions instead of at the end of its slice.
+    let eventsRaised = Atomic<Bool>(false)
+    /// The slice runs in chunks of this many instructions (CPU.run calls; `Scheduler.Options`
+    /// `eventCheckInstructions`, 0 = one chunk); between two, a raised event is delivered. Small enough for a
+    /// prompt upcall (tens of µs of interpretation), large enough that re-entering the interpreter costs nothing
+    /// measurable.
+    private let eventCheck: Int
 
     // Scheduler bookkeeping, guarded by the scheduler's lock.
     var runState: RunState = .runnable
@@ -62,6 +72,8 @@ public final class VCPU: CPUHost, @unchecked Sendable {
         self.index = index
         self.domain = domain
         self.hypervisor = hypervisor
+        let check = hypervisor.scheduler.options.eventCheckInstructions
+        self.eventCheck = check > 0 ? check : Int.max
         self.cpu = CPU(host: self, memory: domain.physmap)
         self.guestMemory = GuestMemory(vcpu: self)
         cpu.state.setCPSR(0x1D0) // user mode, A/I/F masked: no architectural interrupt is ever taken
@@ -88,10 +100,9 @@ public final class VCPU: CPUHost, @unchecked Sendable {
     func setMode(_ m: XenarmPV.VirtualMode) {
         let d = Self.dacr(for: m)
         mode = m
-        if cpu.cp15.dacr != d {
-            cpu.cp15.dacr = d
-            cpu.flushTLB()
-        }
+        // The TLB keeps one bank per DACR: switching between virtual kernel and user mode (every system call)
+        // finds each mode's translations again instead of flushing them (ARMCore `TLB`, "Banks per DACR").
+        cpu.setDACR(d)
     }
 
     /// Installs a validated translation table base (0: translation off).
@@ -110,12 +121,21 @@ public final class VCPU: CPUHost, @unchecked Sendable {
     func runSlice(budget: Int) -> SliceOutcome {
         if domain.hasEnded { return .ended }
         if needsTLBFlush { needsTLBFlush = false; cpu.flushTLB() }
+        eventsRaised.store(false, ordering: .relaxed)
         _ = hypervisor.eventChannels.deliverPending(to: domain.id)
         deliverPendingUpcall()
         if domain.hasEnded { return .ended }
         sliceRequest = nil
         let before = cpu.instructionsRetired
-        let exit = cpu.run(budget: budget)
+        var exit = ExitReason.budgetExhausted
+        var left = budget
+        while left > 0 {
+            let start = cpu.instructionsRetired
+            exit = cpu.run(budget: min(left, eventCheck))
+            left -= Int(cpu.instructionsRetired &- start)
+            guard exit == .budgetExhausted, sliceRequest == nil, !domain.hasEnded else { break }
+            if takeRaisedEvents() { deliverPendingUpcall() }
+        }
         domain.counters.add(.instructions, Int64(cpu.instructionsRetired &- before))
         if domain.hasEnded { return .ended }
         if exit == .waitingForInterrupt { return .blocked(deadline: nil, ports: []) }
@@ -125,6 +145,14 @@ public final class VCPU: CPUHost, @unchecked Sendable {
         case let .block(deadline): return .blocked(deadline: deadline, ports: [])
         case let .poll(ports, deadline): return .blocked(deadline: deadline, ports: ports)
         }
+    }
+
+    /// If an event was raised for the domain since the last look: moves it into shared_info. True when an upcall
+    /// is due (pending and unmasked).
+    private func takeRaisedEvents() -> Bool {
+        guard eventsRaised.load(ordering: .relaxed) else { return false }
+        eventsRaised.store(false, ordering: .relaxed)
+        return hypervisor.eventChannels.deliverPending(to: domain.id)
     }
 
     /// Ends the domain as crashed (a fault the hypervisor cannot deliver).
@@ -195,11 +223,10 @@ public final class VCPU: CPUHost, @unchecked Sendable {
             return .stop
         }
         if domain.hasEnded { return .stop }
-        // An event the call raised for this domain (a send to itself, an unmask) is delivered before the
-        // next guest instruction. Other families raise nothing for the caller: events from elsewhere wait for
-        // the slice boundary.
-        if r[12] == HypercallNumber.eventChannelOp.rawValue, hypervisor.eventChannels.hasRaised(domain.id),
-           hypervisor.eventChannels.deliverPending(to: domain.id), state.pc == at {
+        // An event the call raised for this domain (a send to itself, an unmask) or one raised from elsewhere
+        // meanwhile (`eventsRaised`) is delivered before the next guest instruction.
+        let raised = r[12] == HypercallNumber.eventChannelOp.rawValue && hypervisor.eventChannels.hasRaised(domain.id)
+        if raised ? hypervisor.eventChannels.deliverPending(to: domain.id) : takeRaisedEvents(), state.pc == at {
             deliverPendingUpcall(resumeAt: state.pc &+ length)
         }
         return domain.hasEnded ? .stop : .resume

@@ -28,10 +28,20 @@ public enum StatusTable {
         }
         if let domains = report.domains, !domains.isEmpty {
             let width = max(6, domains.map(\.name.count).max() ?? 0)
-            text += "\n" + "DOMAIN".padding(toLength: width, withPad: " ", startingAt: 0) + "  ID  STATE\n"
+            let stateWidth = max(5, domains.map(\.state.count).max() ?? 0)
+            let consoles = domains.contains { $0.console != nil }
+            text += "\n" + "DOMAIN".padding(toLength: width, withPad: " ", startingAt: 0) + "  ID  "
+                + (consoles ? "STATE".padding(toLength: stateWidth, withPad: " ", startingAt: 0) + "  CONSOLE" : "STATE")
+                + "\n"
             for d in domains {
-                text += d.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-                    + String(d.id).padding(toLength: 2, withPad: " ", startingAt: 0) + "  \(d.state)\n"
+                var row = d.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                    + String(d.id).padding(toLength: 2, withPad: " ", startingAt: 0) + "  "
+                if let console = d.console {
+                    row += d.state.padding(toLength: stateWidth, withPad: " ", startingAt: 0) + "  " + console
+                } else {
+                    row += d.state
+                }
+                text += row.trimmingCharacters(in: .whitespaces) + "\n"
             }
         }
         return text

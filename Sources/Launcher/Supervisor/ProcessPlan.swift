@@ -8,6 +8,8 @@ public struct ProcessPlan: Sendable, Equatable {
     /// The launcher's control ROUTER: `ipc://RUN_DIR/control.ipc`.
     public var controlEndpoint: String
     public var processes: [PlannedProcess]
+    /// Every guest's console: its log in `RUN/console/`, its terminal model if any (GuestConsoles.swift).
+    public var consoles: [GuestConsole]
 
     public init(topology: Topology, runDirectory: String) {
         self.topologyName = topology.name
@@ -104,7 +106,8 @@ public struct ProcessPlan: Sendable, Equatable {
             list.append(PlannedProcess(
                 name: name, kind: "hypervisor", role: .hypervisor,
                 arguments: ["hypervisor"] + common(name, endpoint) + ["--topology", topology.sourcePath,
-                                                                     "--bus-secret", "\(runDirectory)/bus.secret"],
+                                                                     "--bus-secret", "\(runDirectory)/bus.secret",
+                                                                     "--consoles", GuestConsoles.indexFile(runDirectory)],
                 endpoint: endpoint,
                 // The hypervisor holds every guest's state: a restart would lose them, so it is never restarted.
                 restart: RestartPolicy(mode: .never, maxRestarts: 0, windowMilliseconds: 0,
@@ -123,6 +126,7 @@ public struct ProcessPlan: Sendable, Equatable {
             }
         }
         self.processes = list
+        self.consoles = GuestConsoles.plan(topology: topology, runDirectory: runDirectory)
     }
 
     /// The plan's processes by name.

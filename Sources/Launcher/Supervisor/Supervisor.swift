@@ -63,6 +63,9 @@ public final class Supervisor {
     public func run() throws -> Int32 {
         try runDirectory.create()
         _ = try runDirectory.lock()
+        do { try GuestConsoles.prepare(plan.consoles, runDirectory: runDirectory.path) } catch {
+            throw SupervisorError.runDirectory(path: GuestConsoles.directory(runDirectory.path), detail: "\(error)")
+        }
         // Block the signals we read synchronously before libzmq starts its I/O threads, which inherit the mask.
         var mask = signals
         pthread_sigmask(SIG_BLOCK, &mask, nil)
@@ -407,7 +410,8 @@ public final class Supervisor {
             if let k = domains.firstIndex(where: { $0.name == domain }) {
                 domains[k].state = state
             } else {
-                domains.append(DomainStatus(name: domain, id: id, state: state))
+                domains.append(DomainStatus(name: domain, id: id, state: state,
+                                            console: plan.consoles.first { $0.name == domain }?.location))
             }
             event(domain, state == "running" ? "domain \(id) running" : "domain \(id) ended: \(state)")
             markDirty(now: true)

@@ -24,6 +24,9 @@ public final class BusClient {
 
     public let endpoint: String
     public let name: String
+    /// `signal`s the hypervisor refused (their answers arrive later, among the pushes), and the last reason.
+    public private(set) var signalRefusals = 0
+    public private(set) var lastSignalRefusal: String?
     /// The domains the hypervisor says this process serves.
     public private(set) var domains: [UInt16] = []
     public var timeout: Duration
@@ -66,6 +69,15 @@ public final class BusClient {
 
     public func notify(port: UInt32) throws(Failure) { _ = try result(BusNotify(port: port)) }
 
+    /// A one-way notify (`BusSignal`): returns once the frame is queued, without waiting for the hypervisor.
+    /// A refusal comes back later and is counted in `signalRefusals` (read while receiving pushes or replies).
+    public func signal(port: UInt32) throws(Failure) {
+        let sequence = nextSequence
+        nextSequence &+= 1
+        Frame.encode(BusSignal(port: port), sequence: sequence, into: &writer)
+        do { try socket.send(writer.bytes) } catch { throw .wire(error) }
+    }
+
     public func close(port: UInt32) throws(Failure) { _ = try result(BusClose(port: port)) }
 
     public func grantCopy(_ ops: [BusGrantCopy.Op]) throws(Failure) -> [BusGrantCopyResult.Outcome] {
@@ -104,7 +116,10 @@ public final class BusClient {
                 var reader = ByteReader(frame)
                 let header = try FrameHeader(decoding: &reader)
                 if header.flags.contains(.reply) {
-                    guard header.sequence == sequence else { continue }  // a late reply to an earlier request
+                    guard header.sequence == sequence else {  // a late reply to an earlier request, or a signal's
+                        noteUnawaited(frame, header)
+                        continue
+                    }
                     return try Frame.decode(Response.self, from: frame).1
                 }
                 try queuePush(frame)
@@ -126,12 +141,28 @@ public final class BusClient {
             while let frame = try receive(until: deadline) {
                 var reader = ByteReader(frame)
                 let header = try FrameHeader(decoding: &reader)
-                if header.flags.contains(.reply) { continue }  // a reply nobody waits for any more
+                if header.flags.contains(.reply) {  // a reply nobody waits for any more (a refused signal)
+                    noteUnawaited(frame, header)
+                    continue
+                }
                 try queuePush(frame)
                 if !pushes.isEmpty { return pushes.removeFirst() }
             }
         } catch { throw .wire(error) }
         return nil
+    }
+
+    /// A reply that no request waits for: only a refused `signal` is answered without being awaited (a late reply
+    /// to a timed-out request also lands here, and is counted the same way if it is a refusal).
+    private func noteUnawaited(_ frame: [UInt8], _ header: FrameHeader) {
+        if header.flags.contains(.error) {
+            signalRefusals += 1
+            lastSignalRefusal = (try? Frame.decode(ErrorReply.self, from: frame).1).map { "\($0.code): \($0.text)" }
+                ?? "error reply to sequence \(header.sequence)"
+        } else if header.kind == .busResult, let r = try? Frame.decode(BusResult.self, from: frame).1, r.result < 0 {
+            signalRefusals += 1
+            lastSignalRefusal = "errno \(-r.result) for sequence \(header.sequence)"
+        }
     }
 
     private func queuePush(_ frame: [UInt8]) throws(WireError) {

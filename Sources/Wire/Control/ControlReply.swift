@@ -59,7 +59,11 @@ public struct DomainStatus: Codable, Sendable, Equatable {
     public var id: Int
     /// "running", then the end reason: "poweroff", "reboot", "crash", "crashed: WHY".
     public var state: String
-    public init(name: String, id: Int, state: String) { self.name = name; self.id = id; self.state = state }
+    /// Where its console is: `terminal MODEL, log RUN/console/NAME.log` or `log RUN/console/NAME.log (read-only)`.
+    public var console: String?
+    public init(name: String, id: Int, state: String, console: String? = nil) {
+        self.name = name; self.id = id; self.state = state; self.console = console
+    }
 }
 
 /// One row of the status table.

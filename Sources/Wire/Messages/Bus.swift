@@ -19,6 +19,7 @@ extension MessageKind {
     public static let busDomainEvent = MessageKind(0x030B)
     public static let busStatsRequest = MessageKind(0x030C)
     public static let busStats = MessageKind(0x030D)
+    public static let busSignal = MessageKind(0x030E)
     public static let busGetParam = MessageKind(0x030F)
     public static let busParam = MessageKind(0x0310)
 }
@@ -158,6 +159,21 @@ public struct BusBindInterdomain: WireMessage {
 /// | 0 | 4 | Dom0 port (owned by this process) |
 public struct BusNotify: WireMessage {
     public static let kind = MessageKind.busNotify
+    public static let version: UInt16 = 1
+    public static let size = 4
+    public var port: UInt32
+    public init(port: UInt32) { self.port = port }
+    public func encode(into writer: inout ByteWriter) { writer.write(port) }
+    public init(decoding reader: inout ByteReader) throws(WireError) { port = try reader.readUInt32() }
+}
+
+/// A one-way `BusNotify` (kind 0x030E, version 1, same layout): signals the guest end of a Dom0 port this session
+/// owns and gets **no reply when it succeeds**; a refusal is answered as a `BusNotify`'s would be (`ErrorReply`
+/// `unauthorized`, or `BusResult` with a negative errno), carrying the signal's sequence. For a process that
+/// answers events in a loop (a backend's "work done"), it saves a reply frame and a wake-up per notification;
+/// authentication, ownership and the replay check are those of `BusNotify`.
+public struct BusSignal: WireMessage {
+    public static let kind = MessageKind.busSignal
     public static let version: UInt16 = 1
     public static let size = 4
     public var port: UInt32

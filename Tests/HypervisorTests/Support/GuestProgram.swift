@@ -77,10 +77,12 @@ final class GuestRun: @unchecked Sendable {
     private var linesStore: [String] = []
     var lines: [String] { lock.lock(); defer { lock.unlock() }; return linesStore }
 
-    init(_ domains: [DomainConfig], pcpus: Int = 1, slice: Int = 50_000, memory: UInt64 = 64 << 20) throws {
+    init(_ domains: [DomainConfig], pcpus: Int = 1, slice: Int = 50_000, memory: UInt64 = 64 << 20,
+         eventCheck: Int = 8192) throws {
         hypervisor = try Hypervisor(Hypervisor.Configuration(
             memoryBytes: memory, reserveBytes: 4 << 20,
-            scheduler: Scheduler.Options(pcpus: pcpus, sliceInstructions: slice), domains: domains))
+            scheduler: Scheduler.Options(pcpus: pcpus, sliceInstructions: slice, eventCheckInstructions: eventCheck),
+            domains: domains))
         hypervisor.onConsoleLine = { [unowned self] domain, line in
             lock.lock(); linesStore.append("[\(domain.name)] \(line)"); lock.unlock()
         }

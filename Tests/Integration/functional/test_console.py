@@ -31,6 +31,14 @@ def test_guest_output_arrives_in_the_terminal_log_through_the_backend(xenarm, re
     # backend had bound the port.
     hypervisor = (tmp_path / "run" / "logs" / "hypervisor.log").read_text()
     assert "line 000001" not in hypervisor and "RESULT ok" not in hypervisor
+    # The guest's console log in the run dir is the terminal's log, and it begins with what the guest wrote through
+    # console_io before the ring took over (the hypervisor appends it), once, then the ring's bytes.
+    console_log = tmp_path / "run" / "console" / "echo.log"
+    assert console_log.is_symlink() and console_log.resolve() == log.resolve()
+    early = "".join(line[len("[echo] "):] + "\n" for line in hypervisor.splitlines() if line.startswith("[echo] "))
+    assert early.startswith("xenarm-minios: domid=1"), hypervisor
+    assert data.startswith(early.encode() + b"CONSOLE ring port=1\n"), data[:300]
+    assert data.count(b"xenarm-minios:") == 1
     backend = (tmp_path / "run" / "logs" / "cons0.log").read_text()
     assert "bound domain 1 console port 1" in backend
     assert "copy_errors=0" in backend and "ring_errors=0" in backend

@@ -109,10 +109,12 @@ def test_status_lists_the_domains_while_they_run(xenarm, tmp_path):
                                for d in (launch.state() or {}).get("domains", [])), timeout=60, what="quick ended")
         status = subprocess.run([xenarm, "status", "--run-dir", str(run)], capture_output=True, text=True, timeout=30)
         assert status.returncode == 0, status.stderr
-        rows = [line.split() for line in status.stdout.splitlines()]
+        # The first three columns; the fourth says where each guest's console is (docs/console.md).
+        rows = [line.split()[:3] for line in status.stdout.splitlines()]
         assert ["DOMAIN", "ID", "STATE"] in rows, status.stdout
         assert ["spinner", "1", "running"] in rows, status.stdout
         assert ["quick", "2", "poweroff"] in rows, status.stdout
+        assert f"log {run}/console/quick.log (read-only)" in status.stdout
         hv = next(p for p in launch.state()["processes"] if p["name"] == "hypervisor")
         wait_until(lambda: next(p for p in launch.state()["processes"] if p["name"] == "hypervisor")["counters"]
                    .get("spinner.instructions", 0) > 0, timeout=10, what="per-domain metrics")

@@ -13,7 +13,7 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from bus_support import (ALLOC_UNBOUND, BIND, CLOSE, GNTST_PERMISSION_DENIED, GRANT_COPY, GRANT_COPY_RESULT, HELLO,
-                         NOTIFY, STATS_REQUEST, Hypervisor, Peer, error_code, frame, hello, parse, topology)
+                         NOTIFY, SIGNAL, STATS_REQUEST, Hypervisor, Peer, error_code, frame, hello, parse, topology)
 
 MAX_FRAME = 256 * 1024
 
@@ -38,7 +38,7 @@ def test_hostile_peers_are_refused_counted_and_change_nothing(hv):
     try:
         # No hello: every request is refused.
         for kind, payload in [(ALLOC_UNBOUND, struct.pack("<HBx", 1, 1)), (BIND, struct.pack("<H2xI", 1, ping_port)),
-                              (NOTIFY, struct.pack("<I", 1)), (STATS_REQUEST, b"")]:
+                              (NOTIFY, struct.pack("<I", 1)), (SIGNAL, struct.pack("<I", 1)), (STATS_REQUEST, b"")]:
             assert error_code(hostile.request(kind, payload)) == "unauthorized"
             refused_unauthenticated += 1
         # No secret (zeros), a guessed one, a short one: refused, also under the real process names (stolen name).
@@ -87,6 +87,7 @@ def test_hostile_peers_are_refused_counted_and_change_nothing(hv):
         xs = Peer(context, hv.endpoint)
         assert xs.authenticate(hv.secret, "xenstored") == [1, 2]
         assert error_code(xs.request(NOTIFY, struct.pack("<I", owned))) == "unauthorized"
+        assert error_code(xs.request(SIGNAL, struct.pack("<I", owned))) == "unauthorized"
         assert error_code(xs.request(CLOSE, struct.pack("<I", owned))) == "unauthorized"
 
         # Replayed frames: the same sequence again, and an older one, are refused.
@@ -115,7 +116,7 @@ def test_hostile_peers_are_refused_counted_and_change_nothing(hv):
                 assert error_code(hostile.receive()) is not None
         stats = xs.stats()
         assert stats["unauthenticated"] >= refused_unauthenticated + near_misses, stats
-        assert stats["unauthorized"] == 5, stats  # bind, alloc, copy for d1; notify, close of a port not its own
+        assert stats["unauthorized"] == 6, stats  # bind, alloc, copy for d1; notify, signal, close of a port not its own
         assert stats["replayed"] == 2, stats
         assert stats["malformed"] >= len(cases) + garbage, stats
         assert stats["sessions"] == 2, stats

@@ -1,8 +1,12 @@
 """A spinning guest with a cap leaves its neighbour its share, measured (issue 5): on one pCPU, the compute
-guest alone, next to a spinner capped at 20%, and next to the same spinner uncapped. The share is the worker's
-run time (the hypervisor's run_ns for it) over its wall time (its own ms= on the guest clock): what the
-scheduler gave it, whatever the host's load does to the speed of each instruction. The spinner (compute spin=1)
-never stops: each run ends when the worker has ended."""
+worker next to a spinner capped at 20%, and next to the same spinner uncapped.
+
+Both guests run the same loop (Guests/apps/compute) and report their iteration count every REPORT iterations
+(`PROGRESS n`), so iterations are the work each got from the scheduler: their ratio is the ratio of pCPU time,
+whatever the host's load does to wall-clock speed (a share of wall time is not: on a loaded 2-core host the
+pCPU thread itself gets only part of a core). The worker's share is its iterations over the iterations both
+did until the worker ended; the bounds come from the policy (cap 20% → 0.8; equal weights → 0.5) and a run
+that ignored the cap (0.5) fails them."""
 import re
 import subprocess
 import time
@@ -12,30 +16,32 @@ import pytest
 from domain_support import END, ensure_guests, guest, topology
 
 ITERATIONS = 2_000_000
+REPORT = 50_000
 RESULT = re.compile(r"^\[worker\] compute: iterations=\d+ checksum=0x[0-9a-f]+ ms=(\d+)$")
+PROGRESS = re.compile(r"^\[(worker|spinner)\] PROGRESS (\d+) ")
 
 
-def worker_share(xenarm, directory, name, spinner=None):
-    """(wall ms, run ms) of the worker."""
-    domains = [{"name": "worker", "kernel": guest("compute"), "args": f"iterations={ITERATIONS}"}]
-    if spinner is not None:
-        domains.append({"name": "spinner", "kernel": guest("compute"), "args": "spin=1", **spinner})
+def worker_share(xenarm, directory, name, spinner):
+    """The worker's iterations over the iterations of both guests while the worker ran."""
+    domains = [{"name": "worker", "kernel": guest("compute"), "args": f"iterations={ITERATIONS} report={REPORT}"},
+               {"name": "spinner", "kernel": guest("compute"), "args": f"spin=1 report={REPORT}", **spinner}]
     top = topology(directory, domains, name=name, pcpus=1)
     process = subprocess.Popen([xenarm, "hypervisor", "--name", "hypervisor", "--topology", str(top)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    seen, wall = [], None
+    seen, done = [], {"worker": 0, "spinner": 0}
     try:
         deadline = time.monotonic() + 300
         for line in process.stdout:
-            seen.append(line.rstrip())
-            m = RESULT.match(line.rstrip())
+            line = line.rstrip()
+            seen.append(line)
+            m = PROGRESS.match(line)
             if m:
-                wall = int(m.group(1))
-            m = END.match(line.rstrip())
+                done[m.group(1)] = int(m.group(2))
+            m = END.match(line)
             if m and m.group(1) == "worker":
-                run_ns = int(dict(kv.split("=") for kv in m.group(4).split())["run_ns"])
-                assert wall is not None and m.group(3) == "poweroff", seen
-                return wall, run_ns / 1e6
+                assert m.group(3) == "poweroff" and done["worker"] == ITERATIONS, seen[-20:]
+                # The spinner's count is known to REPORT iterations (its next report was still to come).
+                return ITERATIONS / (ITERATIONS + done["spinner"])
             assert time.monotonic() < deadline, "worker did not finish"
     finally:
         process.kill()
@@ -47,22 +53,21 @@ def worker_share(xenarm, directory, name, spinner=None):
 def measured(xenarm, tmp_path_factory):
     ensure_guests()
     d = tmp_path_factory.mktemp("share")
-    figures = {
-        "alone": worker_share(xenarm, d, "alone"),
+    shares = {
         "capped": worker_share(xenarm, d, "capped", {"cap": 20}),
         "uncapped": worker_share(xenarm, d, "uncapped", {}),
     }
-    for k, (wall, run) in figures.items():
-        print(f"worker {k}: wall {wall} ms, ran {run:.0f} ms, share {run / wall:.2f}")
-    return {k: run / wall for k, (wall, run) in figures.items()}
+    for k, share in shares.items():
+        print(f"worker next to a {k} spinner: {share:.2f} of the iterations")
+    return shares
 
 
 def test_a_spinner_capped_at_20_percent_leaves_the_worker_about_80_percent(measured):
-    assert measured["alone"] >= 0.85, measured
-    assert measured["capped"] >= 0.70, measured
+    # Policy: 1 - 0.20. Ignoring the cap gives equal weights' 0.5.
+    assert 0.70 <= measured["capped"] <= 0.92, measured
 
 
 def test_without_the_cap_the_same_spinner_takes_half(measured):
-    # The measurement can tell: an uncapped spinner of equal weight takes about half the pCPU.
+    # Policy: equal weights, 0.5. The measurement can tell the two apart.
     assert 0.35 <= measured["uncapped"] <= 0.65, measured
     assert measured["capped"] > measured["uncapped"] + 0.15, measured

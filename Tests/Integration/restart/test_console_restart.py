@@ -41,6 +41,9 @@ def kill_during_output(xenarm, repo, tmp_path, launches, victim, kills=3):
     assert launch.wait(180) == 0, launch.text()[-3000:]
     data = read_log(log)
     assert_every_line_exactly_once(data, LINES)
+    # RUN/console/echo.log is that same log: the console_io boot output first (once), then the ring's bytes.
+    assert (tmp_path / "run" / "console" / "echo.log").read_bytes() == data
+    assert data.startswith(b"xenarm-minios: domid=1") and data.count(b"xenarm-minios:") == 1
     assert re.search(rb"LINES done count=%d\nLINES took ns=\d+\nRESULT ok\n$" % LINES, data), data[-200:]
     return launch
 
