@@ -145,8 +145,17 @@ struct BenchBlkCommand: ParsableCommand {
            let state = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
            let processes = state["processes"] as? [[String: Any]] {
             for p in processes where (p["kind"] as? String) == "backend blk" {
+                let name = (p["name"] as? String) ?? "?"
+                // The exact final counters are the backend's `stopped:` log line (state.json holds the last
+                // 500 ms report, which a short run may not have).
+                let log = (try? String(contentsOfFile: "\(run)/logs/\(name).log", encoding: .utf8)) ?? ""
+                if let line = log.split(separator: "\n").last(where: { $0.contains("stopped: ") }),
+                   let range = line.range(of: "stopped: ") {
+                    result.backendCounters.append("\(name): " + line[range.upperBound...])
+                    continue
+                }
                 let counters = (p["counters"] as? [String: Any]) ?? [:]
-                result.backendCounters.append("\(p["name"] ?? "?"): " + counters.keys.sorted()
+                result.backendCounters.append("\(name): " + counters.keys.sorted()
                     .map { "\($0)=\(counters[$0]!)" }.joined(separator: " "))
             }
         }

@@ -80,4 +80,4 @@ def test_docs_full_example_passes_once_its_files_exist(xenarm, repo, tmp_path):
     (tmp_path / "two-guests.yaml").write_text(example)
     result = check(xenarm, "two-guests.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "two-guests.yaml: ok (2 domains, 3 devices, 3 backends, 1 workloads)\n"
+    assert result.stdout == "two-guests.yaml: ok (2 domains, 4 devices, 4 backends, 1 workloads)\n"
