@@ -47,20 +47,23 @@ public final class XenstoreClient {
         self.attemptTimeout = attemptTimeout
         self.giveUpAfter = giveUpAfter
         do {
-            socket = try Self.makeSocket(context, endpoint)
-            monitor = try? SocketMonitor(socket, kinds: [.connected])
+            (socket, monitor) = try Self.makeSocket(context, endpoint)
         } catch { throw .wire("\(error)") }
     }
 
-    private static func makeSocket(_ context: ZMQContext, _ endpoint: String) throws(WireError) -> ZMQSocket {
+    /// A DEALER and its monitor, the monitor attached before the connection starts: its first CONNECTED event is
+    /// then always this connection's own (attached after, the first one seen could be a reconnection's).
+    private static func makeSocket(_ context: ZMQContext, _ endpoint: String) throws(WireError)
+        -> (ZMQSocket, SocketMonitor?) {
         let s = try context.socket(.dealer)
         try s.set(.linger(milliseconds: 0))
         try s.set(.reconnectInterval(milliseconds: 50))
         try s.set(.reconnectIntervalMax(milliseconds: 500))
         // A reply is at most a header and XENSTORE_PAYLOAD_MAX; more is not xenstored.
         try s.set(.maxMessageSize(Int64(XsHeader.size + XsLimits.payloadMax)))
+        let monitor = try? SocketMonitor(s, kinds: [.connected])
         try s.connect(endpoint)
-        return s
+        return (s, monitor)
     }
 
     /// For a caller's poll loop: readable when a watch event (or a late reply) may be waiting. Drain with
@@ -215,8 +218,7 @@ public final class XenstoreClient {
     private func replaceSocket() throws(WireError) {
         monitor = nil
         socket.close()
-        socket = try Self.makeSocket(context, endpoint)
-        monitor = try? SocketMonitor(socket, kinds: [.connected])
+        (socket, monitor) = try Self.makeSocket(context, endpoint)
         connectedOnce = false
         reconnects += 1
     }
