@@ -69,9 +69,10 @@ def test_a_guests_watch_fires_for_a_dom0_write_after_xenstored_is_killed_and_res
         stats = [m for m in stats if m]
         assert stats, out
         # A write waited through the outage and was answered after it (no XS fail: the guest gives up after 20 s).
-        # The outage (kill, the launcher's restart, the bus hello: 250 ms on an idle machine) is longer than the
-        # 100 ms between writes, so one was in flight; guest time is the host's clock (the virtual counter).
-        assert int(stats[0].group(2)) >= 100, (outage, out)
+        # The outage (kill, the launcher's restart, the bus hello: 120-250 ms) is longer than the 100 ms between
+        # writes, so one write was issued during it and waited at least outage - 100 ms (20 ms or more); an
+        # answered write takes a few ms (xenstored_bench: 250-340 writes/s). Guest time is the host's clock.
+        assert int(stats[0].group(2)) >= 20, (outage, out)
     assert "XS fail" not in out, out
     log = (run / "logs" / "xenstored.log").read_text()
     assert log.count("domain 1: store port 2 bound to Dom0 port") == 2, log
