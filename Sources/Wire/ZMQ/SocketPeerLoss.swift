@@ -24,7 +24,7 @@ public final class SocketPeerLoss {
     /// Forgets disconnections seen so far: call right before sending, so a peer that restarted while idle (libzmq
     /// reconnected the socket meanwhile) does not cut the next wait short.
     public func clear() {
-        while let parts = try? monitor.socket.tryReceiveMultipart(), parts != nil {}
+        while (try? monitor.socket.tryReceiveMultipart()) != nil {}
     }
 
     /// Waits until `deadline` for the next message of `socket` (the watched one) or the loss of its peer.
