@@ -5,7 +5,9 @@ import Wire
 ///
 /// A model that does not answer is restarting: the request is sent again with the **same request id** (the
 /// model's ledger answers a retried id from its record, never executing it twice) until `deadline` has passed,
-/// then the ring request fails with BLKIF_RSP_ERROR. Request ids are unique across this backend's restarts too:
+/// then the ring request fails with BLKIF_RSP_ERROR. A model killed with a request in flight closes the connection:
+/// the resend then goes out as soon as the new model is bound (Wire's prompt resend, `SocketPeerLoss`), not after
+/// the 500 ms attempt timeout, which stays for a model that hangs. Request ids are unique across this backend's restarts too:
 /// the high bits are the process's start time in milliseconds, so a new process never reuses an id the model's
 /// ledger still holds for other content (which it would refuse as a conflict).
 public final class BlkNativeDriver {
@@ -23,7 +25,8 @@ public final class BlkNativeDriver {
         self.metrics = metrics
         self.deadline = deadline
         // One attempt per call: the retry loop is here, so it can count and bound the whole wait.
-        client = try RequestClient(context: context, connect: endpoint, timeout: .milliseconds(500), attempts: 1)
+        client = try RequestClient(context: context, connect: endpoint, timeout: .milliseconds(500), attempts: 1,
+                               resendOnPeerLoss: true)
         nextID = UInt64(Date().timeIntervalSince1970 * 1000) << 22
     }
 
@@ -84,6 +87,7 @@ public final class BlkNativeDriver {
             }
             first = false
             guard let socket = pipelineSocket() else { continue }
+            pipelineLoss?.clear()
             var sendFailed = false
             for sequence in pending.keys.sorted() {
                 do { try socket.send(pending[sequence]!.frame) } catch {
@@ -95,11 +99,9 @@ public final class BlkNativeDriver {
             // Answers until none came for one attempt's timeout.
             var attemptDeadline = ContinuousClock.now + Self.attemptTimeout
             while !pending.isEmpty {
-                let left = attemptDeadline - ContinuousClock.now
-                guard left > .zero else { break }
-                let ms = Int32(clamping: max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
-                guard (try? socket.set(.receiveTimeout(milliseconds: ms))) != nil,
-                      let parts = try? socket.receiveMultipart(), let frame = parts.last else { break }
+                guard let loss = pipelineLoss,
+                      case .message(let parts)? = try? loss.receive(socket, until: attemptDeadline),
+                      let frame = parts.last else { break }  // timed out, or the model died: resend the rest
                 var reader = ByteReader(frame)
                 guard let header = try? FrameHeader(decoding: &reader), header.flags.contains(.reply),
                       let entry = pending[header.sequence] else { continue }  // stale: an earlier attempt's answer
@@ -121,6 +123,7 @@ public final class BlkNativeDriver {
     static let attemptTimeout: Duration = .milliseconds(500)
 
     private var pipeline: ZMQSocket?
+    private var pipelineLoss: SocketPeerLoss?
     private var pipelineSequence: UInt64 = 1 << 40
     private let context: ZMQContext
 
@@ -131,11 +134,13 @@ public final class BlkNativeDriver {
             try s.set(.linger(milliseconds: 0))
             try s.set(.immediate(true))
             try s.set(.reconnectInterval(milliseconds: 50))
-            try s.set(.reconnectIntervalMax(milliseconds: 1000))
+            try s.set(.reconnectIntervalMax(milliseconds: 50))  // no backoff: the model restarts in ~100 ms
             try s.set(.sendTimeout(milliseconds: Int32(500)))
             try s.set(.maxMessageSize(Int64(FrameHeader.transportLimit)))
+            let loss = try SocketPeerLoss(watching: s)
             try s.connect(endpoint)
             pipeline = s
+            pipelineLoss = loss
             return s
         } catch {
             return nil
@@ -144,6 +149,7 @@ public final class BlkNativeDriver {
 
     /// A fresh connection: a restarted model lost what was queued; late answers of the old one are dropped with it.
     private func reconnectPipeline() {
+        pipelineLoss = nil
         pipeline?.close()
         pipeline = nil
     }

@@ -63,6 +63,9 @@ public final class ConsoleBackend {
     private var localPort: UInt32?
     private var domainEnded = false
     private var terminal: ZMQSocket?
+    /// Ends the wait for a chunk's answer when the terminal model's connection closes (a killed model), so the
+    /// resync goes to the new model as soon as it is up rather than after `terminalTimeout`.
+    private var terminalLoss: SocketPeerLoss?
     private var terminalSequence: UInt64 = 0
     /// The log length and stream index pair of ConsolePersist.swift; nil until the first terminal answer of this run.
     private var anchor: ConsoleAnchor?
@@ -386,8 +389,12 @@ public final class ConsoleBackend {
             let s = try context.socket(.dealer)
             try s.set(.linger(milliseconds: 0))
             try s.set(.maxMessageSize(Int64(FrameHeader.transportLimit)))
+            // A restarted model is bound ~100 ms after the kill: reach it within 25 ms of that.
+            try s.set(.reconnectInterval(milliseconds: 25))
+            let loss = try SocketPeerLoss(watching: s)
             try s.connect(configuration.terminalEndpoint)
             terminal = s
+            terminalLoss = loss
             return s
         } catch {
             logger.warning("terminal \(configuration.terminalEndpoint): \(error)")
@@ -401,6 +408,7 @@ public final class ConsoleBackend {
         guard let socket = openTerminal(), let domainID else { return nil }
         terminalSequence &+= 1
         let sequence = terminalSequence
+        terminalLoss?.clear()
         do {
             try socket.send(Frame.encode(TerminalLoggedOutput(domain: UInt32(domainID), bytes: bytes), sequence: sequence),
                             dontWait: true)
@@ -410,7 +418,15 @@ public final class ConsoleBackend {
         }
         let deadline = ContinuousClock.now + Self.terminalTimeout
         while ContinuousClock.now < deadline {
-            guard let frame = receiveTerminal(until: deadline) else { break }
+            guard let loss = terminalLoss, let outcome = try? loss.receive(socket, until: deadline) else { break }
+            guard case .message(let parts) = outcome, let frame = parts.last else {
+                if case .peerLost = outcome {
+                    metrics.add(.terminalLosses)
+                    resetTerminal("connection closed")
+                    return nil
+                }
+                break
+            }
             guard let (header, _) = try? Frame.open(frame) else { metrics.add(.malformed); continue }
             if header.flags.contains(.reply) {
                 guard header.sequence == sequence else { continue }
@@ -433,21 +449,10 @@ public final class ConsoleBackend {
 
     private func resetTerminal(_ why: String) {
         logger.warning("terminal \(configuration.terminalEndpoint): \(why); reconnecting")
+        terminalLoss = nil
         terminal?.close()
         terminal = nil
         anchorSynced = false
-    }
-
-    private func receiveTerminal(until deadline: ContinuousClock.Instant) -> [UInt8]? {
-        guard let terminal else { return nil }
-        let left = deadline - ContinuousClock.now
-        let ms = max(0, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
-        do {
-            try terminal.set(.receiveTimeout(milliseconds: Int32(clamping: ms)))
-            return try terminal.receive()
-        } catch {
-            return nil
-        }
     }
 
     private func receiveTerminalInput() {

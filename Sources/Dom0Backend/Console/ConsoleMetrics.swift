@@ -20,6 +20,8 @@ public final class ConsoleMetrics: Sendable {
         case copyErrors = "copy_errors"
         /// Terminal model answers that did not come in time (a restarted or stopped model).
         case terminalTimeouts = "terminal_timeouts"
+        /// Terminal model connections that closed while a chunk awaited its answer (a killed model): resent at once.
+        case terminalLosses = "terminal_losses"
         /// Bus sessions opened (1 + hypervisor reconnects).
         case busSessions = "bus_sessions"
         /// Input bytes dropped because more than `maxPendingInput` waited for a full ring.
