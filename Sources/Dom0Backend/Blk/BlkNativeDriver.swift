@@ -99,9 +99,19 @@ public final class BlkNativeDriver {
             // Answers until none came for one attempt's timeout.
             var attemptDeadline = ContinuousClock.now + Self.attemptTimeout
             while !pending.isEmpty {
-                guard let loss = pipelineLoss,
-                      case .message(let parts)? = try? loss.receive(socket, until: attemptDeadline),
-                      let frame = parts.last else { break }  // timed out, or the model died: resend the rest
+                let parts: [[UInt8]]
+                if let loss = pipelineLoss {
+                    guard case .message(let p)? = try? loss.receive(socket, until: attemptDeadline) else { break }
+                    parts = p  // else timed out, or the model died: resend the rest
+                } else {
+                    let left = attemptDeadline - ContinuousClock.now
+                    guard left > .zero else { break }
+                    let ms = Int32(clamping: max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+                    guard (try? socket.set(.receiveTimeout(milliseconds: ms))) != nil,
+                          let p = try? socket.receiveMultipart() else { break }
+                    parts = p
+                }
+                guard let frame = parts.last else { break }
                 var reader = ByteReader(frame)
                 guard let header = try? FrameHeader(decoding: &reader), header.flags.contains(.reply),
                       let entry = pending[header.sequence] else { continue }  // stale: an earlier attempt's answer
@@ -137,7 +147,7 @@ public final class BlkNativeDriver {
             try s.set(.reconnectIntervalMax(milliseconds: 50))  // no backoff: the model restarts in ~100 ms
             try s.set(.sendTimeout(milliseconds: Int32(500)))
             try s.set(.maxMessageSize(Int64(FrameHeader.transportLimit)))
-            let loss = try SocketPeerLoss(watching: s)
+            let loss = try? SocketPeerLoss(watching: s)  // without it the attempt timeout alone applies
             try s.connect(endpoint)
             pipeline = s
             pipelineLoss = loss

@@ -391,7 +391,7 @@ public final class ConsoleBackend {
             try s.set(.maxMessageSize(Int64(FrameHeader.transportLimit)))
             // A restarted model is bound ~100 ms after the kill: reach it within 25 ms of that.
             try s.set(.reconnectInterval(milliseconds: 25))
-            let loss = try SocketPeerLoss(watching: s)
+            let loss = try? SocketPeerLoss(watching: s)  // without it the terminal timeout alone applies
             try s.connect(configuration.terminalEndpoint)
             terminal = s
             terminalLoss = loss
@@ -418,7 +418,17 @@ public final class ConsoleBackend {
         }
         let deadline = ContinuousClock.now + Self.terminalTimeout
         while ContinuousClock.now < deadline {
-            guard let loss = terminalLoss, let outcome = try? loss.receive(socket, until: deadline) else { break }
+            let outcome: SocketPeerLoss.Outcome
+            if let loss = terminalLoss {
+                guard let o = try? loss.receive(socket, until: deadline) else { break }
+                outcome = o
+            } else {
+                let left = deadline - ContinuousClock.now
+                let ms = max(1, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+                guard (try? socket.set(.receiveTimeout(milliseconds: Int32(clamping: ms)))) != nil,
+                      let frame = try? socket.receive() else { break }
+                outcome = .message([frame])
+            }
             guard case .message(let parts) = outcome, let frame = parts.last else {
                 if case .peerLost = outcome {
                     metrics.add(.terminalLosses)

@@ -58,7 +58,8 @@ public final class RequestClient {
         try socket.set(.reconnectIntervalMax(milliseconds: watch ? 50 : 1000))
         try socket.set(.maxMessageSize(Int64(FrameHeader.transportLimit)))
         // The monitor before connect, so the first connection's closing is seen too.
-        let loss = watch ? try SocketPeerLoss(watching: socket) : nil
+        // Without a monitor (it could not start) the timeout alone ends an attempt, as before.
+        let loss = watch ? try? SocketPeerLoss(watching: socket) : nil
         try socket.connect(endpoint)
         return (socket, loss)
     }

@@ -53,9 +53,8 @@ public final class SocketMonitor {
         _ watched: ZMQSocket,
         kinds: [MonitorEventKind] = [.connected, .accepted, .disconnected]
     ) throws(WireError) {
-        // Unique per monitor within the context: the socket's address is unique while it is open, and the random
-        // part keeps a new socket at a freed socket's address from meeting the old monitor's endpoint.
-        let address = "inproc://xenarm-monitor-\(UInt(bitPattern: watched.handle))-\(UInt64.random(in: 0 ... .max))"
+        // Unique per monitor within the context: the socket's address is unique while it is open.
+        let address = "inproc://xenarm-monitor-\(UInt(bitPattern: watched.handle))"
         let mask = kinds.reduce(Int32(0)) { $0 | Int32($1.rawValue) }
         guard zmq_socket_monitor(watched.handle, address, mask) == 0 else {
             throw WireError.last("zmq_socket_monitor")
