@@ -72,7 +72,8 @@ final class RequestClientPeerLossTests: XCTestCase {
         defer { server.replacement?.stop() }
         XCTAssertEqual(response.requestID, 7)
         XCTAssertEqual(client.peerLosses, 0)
-        XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(800))
+        // The whole 800 ms attempt (libzmq rounds its receive timeout to the poll tick: 799.8 ms was seen), not a prompt resend.
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(700))
     }
 
     func testAnIdleServerRestartDoesNotCutTheNextRequestShort() throws {
