@@ -207,3 +207,12 @@ int fmt_parse_u32(const char *s, uint32_t *out)
     *out = (uint32_t)v;
     return 0;
 }
+
+uint32_t fmt_arg_u32(const char *line, const char *key, uint32_t fallback)
+{
+    char value[24];
+    uint32_t v;
+    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
+        return fallback;
+    return v;
+}

@@ -20,6 +20,8 @@ uint64_t fmt_udiv64(uint64_t n, uint32_t d, uint32_t *remainder);
  * decimal or 0x-hex. Both return 0 on success, -1 when absent or malformed. */
 int fmt_arg(const char *line, const char *key, char *out, size_t size);
 int fmt_parse_u32(const char *s, uint32_t *out);
+/* The value of key=N in a command line, or fallback when it is absent or not a number. */
+uint32_t fmt_arg_u32(const char *line, const char *key, uint32_t fallback);
 int fmt_has_word(const char *line, const char *word);
 
 #endif

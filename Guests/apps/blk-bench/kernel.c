@@ -14,15 +14,6 @@
 
 void blk_bench_main(const char *arg); /* user.c */
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 int program_main(const char *cmdline)
 {
     int n = blkfront_init();
@@ -30,12 +21,12 @@ int program_main(const char *cmdline)
         kprintf("BENCH no disk (%d)\n", n);
         return 1;
     }
-    uint32_t wait = arg_u32(cmdline, "wait", 60);
+    uint32_t wait = fmt_arg_u32(cmdline, "wait", 60);
     if (blkfront_wait_connected((uint64_t)wait * 1000000000ull) != 0) {
         kprintf("BENCH backend not connected after %u s\n", (unsigned)wait);
         return 1;
     }
-    uint32_t depth = arg_u32(cmdline, "depth", 4);
+    uint32_t depth = fmt_arg_u32(cmdline, "depth", 4);
     if (depth < 1 || depth > 8)
         depth = 4;
     for (uint32_t i = 0; i < depth; i++) {

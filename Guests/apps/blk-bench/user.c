@@ -17,15 +17,6 @@ static uint32_t places[MAX_IOS];
 static volatile uint32_t arrived, generation, finished, next_item, failures;
 static volatile uint64_t phase_start;
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 /* Everyone waits here; the last one resets the phase's counters and starts its clock. */
 static void barrier(uint32_t workers)
 {
@@ -83,8 +74,8 @@ static void sequential(uint32_t op, const char *name, uint32_t disk, uint32_t ch
 void blk_bench_main(const char *arg);
 void blk_bench_main(const char *arg)
 {
-    uint32_t me = arg_u32(arg, "worker", 0), workers = arg_u32(arg, "workers", 1);
-    uint32_t disk = arg_u32(arg, "disk", 0), mb = arg_u32(arg, "mb", 4), ios = arg_u32(arg, "ios", 1000);
+    uint32_t me = fmt_arg_u32(arg, "worker", 0), workers = fmt_arg_u32(arg, "workers", 1);
+    uint32_t disk = fmt_arg_u32(arg, "disk", 0), mb = fmt_arg_u32(arg, "mb", 4), ios = fmt_arg_u32(arg, "ios", 1000);
     if (ios < 1 || ios > MAX_IOS)
         ios = 1000;
     struct guest_blk_info info;
@@ -101,7 +92,7 @@ void blk_bench_main(const char *arg)
     for (uint32_t i = 0; i < CHUNK / 512; i++)
         blkpattern_fill(buf + i * 512, me + 1, i);
     if (me == 0) {
-        uint32_t rng = arg_u32(arg, "seed", 1) * 2654435761u + 7;
+        uint32_t rng = fmt_arg_u32(arg, "seed", 1) * 2654435761u + 7;
         uint32_t pages = chunks * (CHUNK / 4096);
         for (uint32_t i = 0; i < ios; i++)
             places[i] = pages != 0 ? blkpattern_rand(&rng) % pages : 0;

@@ -39,15 +39,6 @@ static uint32_t rng_state;
 static uint32_t start_ms; /* t= on ACK, READ and PROGRESS lines: guest ms since the loop began */
 static uint32_t wrongs, errors;
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 /* The same seed gives the same ranges, so a failing soak can be replayed. */
 static uint32_t next_random(void) { return blkpattern_rand(&rng_state); }
 
@@ -133,9 +124,9 @@ static void do_flush(void)
 void blk_soak_main(const char *arg);
 void blk_soak_main(const char *arg)
 {
-    uint32_t seed = arg_u32(arg, "seed", 1), ops = arg_u32(arg, "ops", 2000), ms = arg_u32(arg, "ms", 0);
-    uint32_t reads_pct = arg_u32(arg, "reads", 30), flush_every = arg_u32(arg, "flush", 16);
-    uint32_t progress = arg_u32(arg, "progress", 50), max = arg_u32(arg, "max", MAX_COUNT);
+    uint32_t seed = fmt_arg_u32(arg, "seed", 1), ops = fmt_arg_u32(arg, "ops", 2000), ms = fmt_arg_u32(arg, "ms", 0);
+    uint32_t reads_pct = fmt_arg_u32(arg, "reads", 30), flush_every = fmt_arg_u32(arg, "flush", 16);
+    uint32_t progress = fmt_arg_u32(arg, "progress", 50), max = fmt_arg_u32(arg, "max", MAX_COUNT);
     if (max < 1 || max > MAX_COUNT)
         max = MAX_COUNT;
     rng_state = seed * 2654435761u + 1u;

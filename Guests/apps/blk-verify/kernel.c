@@ -21,15 +21,6 @@
 
 void blk_verify_main(const char *arg); /* user.c */
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 int program_main(const char *cmdline)
 {
     int n = blkfront_init();
@@ -37,13 +28,13 @@ int program_main(const char *cmdline)
         kprintf("BLKVERIFY no disk (%d)\n", n);
         return 1;
     }
-    uint32_t disk = arg_u32(cmdline, "disk", 0);
-    uint32_t wait = arg_u32(cmdline, "wait", 60);
+    uint32_t disk = fmt_arg_u32(cmdline, "disk", 0);
+    uint32_t wait = fmt_arg_u32(cmdline, "wait", 60);
     if (blkfront_wait_connected((uint64_t)wait * 1000000000ull) != 0) {
         kprintf("BLKVERIFY backend not connected after %u s\n", (unsigned)wait);
         return 1;
     }
-    uint32_t tasks = arg_u32(cmdline, "tasks", 2);
+    uint32_t tasks = fmt_arg_u32(cmdline, "tasks", 2);
     if (tasks < 1 || tasks > 4)
         tasks = 2;
     for (uint32_t i = 0; i < tasks; i++) {

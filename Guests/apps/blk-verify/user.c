@@ -26,15 +26,6 @@ struct run {
     uint32_t buffer_size;
 };
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 static uint32_t chunk(struct run *r, uint32_t at)
 {
     uint32_t c = 1 + blkpattern_rand(&r->rng) % r->maxio;
@@ -132,11 +123,11 @@ void blk_verify_main(const char *arg);
 void blk_verify_main(const char *arg)
 {
     struct run r = {0};
-    r.part = arg_u32(arg, "part", 0);
-    r.parts = arg_u32(arg, "parts", 1);
-    r.disk = arg_u32(arg, "disk", 0);
-    r.log = arg_u32(arg, "log", 1);
-    r.maxio = arg_u32(arg, "maxio", 256);
+    r.part = fmt_arg_u32(arg, "part", 0);
+    r.parts = fmt_arg_u32(arg, "parts", 1);
+    r.disk = fmt_arg_u32(arg, "disk", 0);
+    r.log = fmt_arg_u32(arg, "log", 1);
+    r.maxio = fmt_arg_u32(arg, "maxio", 256);
     if (r.maxio < 1 || r.maxio > MAX_IO)
         r.maxio = 256;
     if (r.part >= MAX_PARTS || r.parts > MAX_PARTS || r.part >= r.parts) {
@@ -147,8 +138,8 @@ void blk_verify_main(const char *arg)
     r.buffer_size = sizeof buffers[0];
     if (r.maxio * BLKPATTERN_SECTOR + 4096 > r.buffer_size)
         r.maxio = (r.buffer_size - 4096) / BLKPATTERN_SECTOR;
-    uint32_t rounds = arg_u32(arg, "rounds", 1);
-    r.rng = arg_u32(arg, "seed", 1) * 2654435761u + r.part * 40503u + 1;
+    uint32_t rounds = fmt_arg_u32(arg, "rounds", 1);
+    r.rng = fmt_arg_u32(arg, "seed", 1) * 2654435761u + r.part * 40503u + 1;
 
     struct guest_blk_info info;
     long rc = sys_blk_info(r.disk, &info);
@@ -157,7 +148,7 @@ void blk_verify_main(const char *arg)
         sys_exit(1);
     }
     uint64_t limit = info.sectors < MAX_TRACK ? info.sectors : MAX_TRACK;
-    uint32_t total = arg_u32(arg, "sectors", (uint32_t)limit);
+    uint32_t total = fmt_arg_u32(arg, "sectors", (uint32_t)limit);
     if (total > limit)
         total = (uint32_t)limit;
     r.first = total / r.parts * r.part;

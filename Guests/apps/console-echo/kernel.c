@@ -15,19 +15,10 @@
 #include "kernel.h"
 #include "fmt.h"
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 int program_main(const char *cmdline)
 {
-    uint32_t lines = arg_u32(cmdline, "lines", 100), delay_us = arg_u32(cmdline, "delay", 0);
-    uint32_t echo = arg_u32(cmdline, "echo", 0), wait_ms = arg_u32(cmdline, "wait", 30000);
+    uint32_t lines = fmt_arg_u32(cmdline, "lines", 100), delay_us = fmt_arg_u32(cmdline, "delay", 0);
+    uint32_t echo = fmt_arg_u32(cmdline, "echo", 0), wait_ms = fmt_arg_u32(cmdline, "wait", 30000);
     /* wait=0: print through whichever path is active (console_io without a backend: the benchmark's reference). */
     for (uint32_t waited = 0; wait_ms > 0 && !console_ring_connected(); waited++) {
         if (waited >= wait_ms) {
@@ -37,7 +28,7 @@ int program_main(const char *cmdline)
         ksleep_ns(1000000ull);
     }
     kprintf("CONSOLE ring port=%u\n", (unsigned)console_ring_port());
-    if (arg_u32(cmdline, "garbage", 0)) {
+    if (fmt_arg_u32(cmdline, "garbage", 0)) {
         console_ring_flush(2000000000ull);
         console_ring_scribble(100000, 5000);
         ksleep_ns(500000000ull); /* the backend sees the garbage, skips to out_prod and counts it */

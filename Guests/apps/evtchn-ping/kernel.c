@@ -16,15 +16,6 @@ static volatile uint32_t received;
 
 static void on_event(uint32_t port, void *arg) { received++; }
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 static int bound(uint32_t port)
 {
     struct evtchn_status st = {.dom = DOMID_SELF, .port = port};
@@ -49,8 +40,8 @@ static uint64_t ping(uint32_t port)
 
 int program_main(const char *cmdline)
 {
-    uint32_t count = arg_u32(cmdline, "count", 1000), warmup = arg_u32(cmdline, "warmup", 50);
-    uint32_t wait_ms = arg_u32(cmdline, "wait", 20000), port;
+    uint32_t count = fmt_arg_u32(cmdline, "count", 1000), warmup = fmt_arg_u32(cmdline, "warmup", 50);
+    uint32_t wait_ms = fmt_arg_u32(cmdline, "wait", 20000), port;
     if (evtchn_alloc_unbound(0, &port) != 0) {
         kprintf("PING alloc-failed\n");
         return 1;

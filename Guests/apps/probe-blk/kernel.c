@@ -88,20 +88,11 @@ static void malformed(const char *name, blkif_request_t *req)
         failures++;
 }
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 int program_main(const char *cmdline)
 {
     if (blkfront_init() <= 0)
         return 1;
-    uint32_t wait = arg_u32(cmdline, "wait", 60);
+    uint32_t wait = fmt_arg_u32(cmdline, "wait", 60);
     if (blkfront_wait_connected((uint64_t)wait * 1000000000ull) != 0) {
         kprintf("PROBE-BLK backend not connected\n");
         return 1;

@@ -31,25 +31,16 @@ static void refused(const char *name, uint32_t port, long ret)
 
 static void on_loopback(uint32_t port, void *arg) { loopback_events++; }
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 static int offer(const char *cmdline)
 {
-    uint32_t remote = arg_u32(cmdline, "remote", 0), port;
+    uint32_t remote = fmt_arg_u32(cmdline, "remote", 0), port;
     int rc = evtchn_alloc_unbound((domid_t)remote, &port);
     if (rc != 0) {
         kprintf("EVTCHN offer-failed ret=%d\n", rc);
         return 1;
     }
     kprintf("EVTCHN offered port=%u remote=%u\n", (unsigned)port, (unsigned)remote);
-    ksleep_ns((uint64_t)arg_u32(cmdline, "wait", 1000) * 1000000ull);
+    ksleep_ns((uint64_t)fmt_arg_u32(cmdline, "wait", 1000) * 1000000ull);
     struct evtchn_status st = {.dom = DOMID_SELF, .port = port};
     long r = HYPERVISOR_event_channel_op(EVTCHNOP_status, &st);
     kprintf("EVTCHN offered-after ret=%ld status=%u\n", r, (unsigned)st.status);
@@ -70,7 +61,7 @@ static int exhaust(const char *cmdline)
     kprintf("EVTCHN exhausted count=%u ret=%d\n", (unsigned)count, rc);
     if (rc >= 0)
         failures++;
-    ksleep_ns((uint64_t)arg_u32(cmdline, "wait", 3000) * 1000000ull);
+    ksleep_ns((uint64_t)fmt_arg_u32(cmdline, "wait", 3000) * 1000000ull);
     int closed = evtchn_close(last);
     rc = evtchn_alloc_unbound(0, &port);
     kprintf("EVTCHN exhaust-control close=%d ret=%d port=%u\n", closed, rc, (unsigned)port);
@@ -81,8 +72,8 @@ static int exhaust(const char *cmdline)
 
 static int probe(const char *cmdline)
 {
-    uint32_t peer = arg_u32(cmdline, "peer", 0), nports = arg_u32(cmdline, "ports", 8), port;
-    ksleep_ns((uint64_t)arg_u32(cmdline, "delay", 100) * 1000000ull);
+    uint32_t peer = fmt_arg_u32(cmdline, "peer", 0), nports = fmt_arg_u32(cmdline, "ports", 8), port;
+    ksleep_ns((uint64_t)fmt_arg_u32(cmdline, "delay", 100) * 1000000ull);
 
     /* Control: a channel from us to us delivers. */
     uint32_t a, b;

@@ -61,15 +61,6 @@ static int16_t copy(const char *name, int src_ref, void *src_page, int dst_ref, 
     return op.status;
 }
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 static void export(const char *cmdline)
 {
     static const char *const names[3] = {"rw", "ro", "revoked"};
@@ -82,7 +73,7 @@ static void export(const char *cmdline)
     for (int i = 0; i < 3; i++)
         kprintf("GRANT %s ref=%d gfn=0x%x sum=0x%08x\n", names[i], refs[i], (unsigned)gfn(pages[i]),
                 (unsigned)checksum(pages[i]));
-    ksleep_ns((uint64_t)arg_u32(cmdline, "wait", 2000) * 1000000ull);
+    ksleep_ns((uint64_t)fmt_arg_u32(cmdline, "wait", 2000) * 1000000ull);
     for (int i = 0; i < 3; i++)
         kprintf("GRANT-AFTER %s ref=%d sum=0x%08x\n", names[i], refs[i], (unsigned)checksum(pages[i]));
 }

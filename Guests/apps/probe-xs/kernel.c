@@ -22,15 +22,6 @@
 
 static int failures;
 
-static uint32_t arg_u32(const char *line, const char *key, uint32_t fallback)
-{
-    char value[24];
-    uint32_t v;
-    if (fmt_arg(line, key, value, sizeof value) != 0 || fmt_parse_u32(value, &v) != 0)
-        return fallback;
-    return v;
-}
-
 static void check(const char *name, int ret, int expect)
 {
     kprintf("CHECK %s ret=%d expect=%d\n", name, ret, expect);
@@ -47,7 +38,7 @@ static void control(const char *name, int ret)
 
 static int victim(const char *cmdline)
 {
-    uint32_t hold = arg_u32(cmdline, "hold", 90000), writes = 0, failed = 0, other = arg_u32(cmdline, "other", 1);
+    uint32_t hold = fmt_arg_u32(cmdline, "hold", 90000), writes = 0, failed = 0, other = fmt_arg_u32(cmdline, "other", 1);
     char value[32], done_path[64], done[8];
     int released = 0;
     fmt_format(done_path, sizeof done_path, "/local/domain/%u/data/done", (unsigned)other);
@@ -95,9 +86,9 @@ static void count_events(uint32_t ms, const char *a, int *na, const char *b, int
 
 static int attack(const char *cmdline)
 {
-    uint32_t other = arg_u32(cmdline, "other", 1);
+    uint32_t other = fmt_arg_u32(cmdline, "other", 1);
     char path[96], value[64], perm_self[8], perm_other[8];
-    ksleep_ns((uint64_t)arg_u32(cmdline, "delay", 500) * 1000000ull);
+    ksleep_ns((uint64_t)fmt_arg_u32(cmdline, "delay", 500) * 1000000ull);
     fmt_format(path, sizeof path, "/local/domain/%u/data/secret", (unsigned)other);
     fmt_format(perm_self, sizeof perm_self, "n%u", (unsigned)kernel_domid);
     fmt_format(perm_other, sizeof perm_other, "b%u", (unsigned)kernel_domid);
